@@ -1,0 +1,8 @@
+"""Built-in rules. Each module registers its rules into `k8slint.registry.REGISTRY` on import.
+
+Imports are explicit (no discovery by file name) so the catalog is exactly what is listed here.
+"""
+
+from . import builtin, ports, probes, selectors, services, volumes
+
+__all__ = ["builtin", "ports", "probes", "selectors", "services", "volumes"]

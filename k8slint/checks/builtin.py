@@ -1,0 +1,70 @@
+"""Rules the parser and the engine report themselves (they have no per-object check)."""
+
+from __future__ import annotations
+
+from ..findings import Severity
+from ..registry import REGISTRY, Rule
+
+REGISTRY.add(Rule(
+    id="yaml-syntax-error",
+    severity=Severity.ERROR,
+    summary="A document is not valid YAML (or the file is not text).",
+    why=(
+        "kubectl and the API server reject the whole file; a syntax error also hides every object "
+        "in the broken document from review. k8slint still parses and lints the other documents "
+        "of the same file."
+    ),
+    remediation=(
+        "Fix the YAML at the reported line and column: indent with spaces, not tabs; quote "
+        "values that contain ': ' or start with a special character; save the file as UTF-8."
+    ),
+    kinds=None,
+    tags=("yaml",),
+))
+
+REGISTRY.add(Rule(
+    id="duplicate-key",
+    severity=Severity.ERROR,
+    summary="A mapping repeats a key.",
+    why=(
+        "Kubernetes' YAML decoder keeps only one of the values (or rejects the object in strict "
+        "mode), so half of what you wrote is silently discarded: a second `selector:` or "
+        "`containers:` replaces the first."
+    ),
+    remediation="Remove or merge the repeated key; k8slint, like kubectl, keeps the last value.",
+    kinds=None,
+    tags=("yaml",),
+))
+
+REGISTRY.add(Rule(
+    id="not-k8s-object",
+    severity=Severity.ERROR,
+    summary="A non-empty document is not a mapping with string `apiVersion` and `kind`.",
+    why=(
+        "kubectl refuses documents it cannot identify ('apiVersion not set', 'kind not set'), and "
+        "no other check can run on them. A misspelt `apiversion` or a stray value is usually the "
+        "cause."
+    ),
+    remediation=(
+        "Give the document `apiVersion` and `kind` (exact case), or move files that are not "
+        "Kubernetes manifests (Helm values, CI configs) out of the linted paths."
+    ),
+    kinds=None,
+    tags=("yaml",),
+))
+
+REGISTRY.add(Rule(
+    id="internal-error",
+    severity=Severity.ERROR,
+    summary="A rule crashed on an object: a bug in k8slint, not in your manifest.",
+    why=(
+        "The rule could not finish on this object, so problems it would have found may be missing. "
+        "The other rules still ran; the run exits with code 2 so CI does not pass silently."
+    ),
+    remediation=(
+        "Report it with the message and the object that triggered it; meanwhile disable the rule "
+        "with `--disable RULE` if it blocks you."
+    ),
+    kinds=None,
+    tags=("tool",),
+))

@@ -1,0 +1,211 @@
+"""Services resolved against the pod templates they select, across every file of the run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..findings import Related, Severity, Violation
+from ..model import K8sObject, as_dict, as_list, get_in, map_selector_matches
+from ..registry import Context, rule
+
+
+def _selector(svc: K8sObject) -> dict[str, Any] | None:
+    """The Service's non-empty pod selector, or None when it is not backed by selected pods."""
+    spec = as_dict(svc.data.get("spec"))
+    if spec.get("type") == "ExternalName":
+        return None
+    selector = spec.get("selector")
+    return selector if isinstance(selector, dict) and selector else None
+
+
+def _show_selector(selector: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in selector.items())
+
+
+@rule(
+    "service-selector-no-match",
+    severity=Severity.WARNING,
+    summary="A Service's selector matches no pod template in its namespace.",
+    why=(
+        "A Service that selects no pods has no endpoints: every connection to it is refused or "
+        "times out. Usually a label was renamed on one side only, or the Service and its workload "
+        "are in different namespaces."
+    ),
+    remediation=(
+        "Make `spec.selector` match the pod template labels of the workload it fronts, in the "
+        "same namespace. If the pods come from somewhere the run does not see (another repository, "
+        "an operator), pass their manifests too or suppress the finding."
+    ),
+    kinds={"Service"},
+    exemptions=(
+        "ExternalName Services and Services without a selector (backed by manually managed "
+        "Endpoints or EndpointSlices).",
+        "Runs that contain no pod template at all (linting a folder of Services alone).",
+        "Pod templates in other files or folders of the same run do count; other namespaces never do.",
+    ),
+    tags=("services", "cross-object"),
+)
+def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    selector = _selector(obj)
+    if selector is None or not ctx.index.has_pod_templates:
+        return
+    if ctx.index.pods_matching(obj.namespace, selector):
+        return
+    message = f"selector {_show_selector(selector)} matches no pod template in namespace \"{obj.namespace}\""
+    elsewhere = [
+        other for other in ctx.index.objects
+        if other.namespace != obj.namespace and other.pod_labels() is not None
+        and map_selector_matches(selector, other.pod_labels() or {})
+    ]
+    if elsewhere:
+        first = elsewhere[0]
+        message += (
+            f" ({first.kind} \"{first.name}\" in namespace \"{first.namespace}\" matches, but a "
+            "Service selects pods of its own namespace only)"
+        )
+    yield Violation(
+        ("spec", "selector"), message,
+        tuple(Related(o, (*(o.pod_template_path or ()), "metadata", "labels"), "matching pod template")
+              for o in elsewhere[:3]),
+    )
+
+
+def _served(objs: list[K8sObject], target: int | str, protocol: str) -> tuple[bool, set[str]]:
+    """Whether some selected container serves `target`/`protocol`; also the protocols it has instead."""
+    other_protocols: set[str] = set()
+    for obj in objs:
+        for container in obj.containers():
+            if not container.long_running:
+                continue
+            for port in as_list(container.data.get("ports")):
+                if not isinstance(port, dict):
+                    continue
+                key = port.get("name") if isinstance(target, str) else port.get("containerPort")
+                if key != target:
+                    continue
+                proto = port.get("protocol") or "TCP"
+                if proto == protocol:
+                    return True, set()
+                other_protocols.add(str(proto))
+    return False, other_protocols
+
+
+@rule(
+    "service-target-port-undefined",
+    severity=Severity.ERROR,
+    severity_note="error when the target is a port name; warning when it is a number",
+    summary=(
+        "A Service port's target (targetPort, or port when targetPort is absent) is not served, "
+        "with the same protocol, by any container of the pod templates the Service selects."
+    ),
+    why=(
+        "A named targetPort is looked up in the `ports[].name` of each selected pod's containers; "
+        "pods without that name (and protocol) get no endpoint, so the Service sends them nothing. "
+        "A numeric targetPort that no container declares often means a typo or a stale port after "
+        "the application changed; it is a warning because containers may listen on ports they "
+        "do not declare."
+    ),
+    remediation=(
+        "Point `targetPort` at a port the selected containers declare (by name or number, with the "
+        "same protocol), or declare the port in the container's `ports`."
+    ),
+    kinds={"Service"},
+    exemptions=(
+        "Services whose selector matches no pod template (service-selector-no-match reports those), "
+        "ExternalName Services and Services without a selector.",
+        "Regular init containers do not serve Services; restartable sidecars do.",
+    ),
+    tags=("services", "ports", "cross-object"),
+)
+def service_target_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    selector = _selector(obj)
+    if selector is None:
+        return
+    selected = ctx.index.pods_matching(obj.namespace, selector)
+    if not selected:
+        return
+    related = tuple(
+        Related(o, (*(o.pod_spec_path or ()), "containers"), "selected pod template") for o in selected[:5]
+    )
+    for i, port in enumerate(as_list(get_in(obj.data, ("spec", "ports")))):
+        if not isinstance(port, dict):
+            continue
+        target = port.get("targetPort")
+        key = "targetPort"
+        if target is None or target == "":
+            target, key = port.get("port"), "port"
+        if isinstance(target, bool) or not isinstance(target, (int, str)):
+            continue
+        protocol = str(port.get("protocol") or "TCP")
+        served, others = _served(selected, target, protocol)
+        if served:
+            continue
+        names = ", ".join(f'{o.kind} "{o.name}"' for o in selected[:3])
+        more = f" and {len(selected) - 3} more" if len(selected) > 3 else ""
+        if isinstance(target, str):
+            what, severity = f'port name "{target}"', Severity.ERROR
+        else:
+            what, severity = f"port {target}", Severity.WARNING
+        message = f"{key} {what}/{protocol} is not declared by any container of {names}{more}"
+        if others:
+            message += f" (declared with protocol {', '.join(sorted(others))})"
+        elif isinstance(target, str) and target.isdigit():
+            message += f"; write the number without quotes ({key}: {target})"
+        yield Violation(("spec", "ports", i, key), message, related, severity)
+
+
+@rule(
+    "service-port-name-required",
+    severity=Severity.ERROR,
+    summary="A Service has more than one port and one of them has no name.",
+    why="The API server rejects a multi-port Service with an unnamed port ('spec.ports[1].name: Required value').",
+    remediation="Give every port of the Service a unique name, e.g. `http` and `metrics`.",
+    kinds={"Service"},
+    tags=("services", "ports"),
+)
+def service_port_name_required(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    ports = as_list(get_in(obj.data, ("spec", "ports")))
+    if len(ports) < 2:
+        return
+    for i, port in enumerate(ports):
+        if isinstance(port, dict) and not port.get("name"):
+            number = port.get("port")
+            yield Violation(
+                ("spec", "ports", i),
+                f"port {number} has no name; a Service with {len(ports)} ports needs a name on each",
+            )
+
+
+@rule(
+    "statefulset-service-not-headless",
+    severity=Severity.ERROR,
+    summary="A StatefulSet's serviceName names a Service in the run that is not headless.",
+    why=(
+        "A StatefulSet's pods get their stable DNS names (`pod-0.service.namespace.svc`) only "
+        "through a headless Service (`clusterIP: None`). With a normal Service the names do not "
+        "resolve, and peers that find each other by name (databases, brokers) fail to form a cluster."
+    ),
+    remediation=(
+        "Set `clusterIP: None` on the governing Service (clusterIP is immutable: recreate it), or "
+        "point `serviceName` at a headless Service; add a second, normal Service for client traffic."
+    ),
+    kinds={"StatefulSet"},
+    exemptions=("serviceName naming a Service the run does not contain (it may live elsewhere).",),
+    tags=("services", "cross-object"),
+)
+def statefulset_service_not_headless(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    name = get_in(obj.data, ("spec", "serviceName"))
+    if not isinstance(name, str) or not name:
+        return
+    for svc in ctx.index.get("Service", obj.namespace, name):
+        spec = as_dict(svc.data.get("spec"))
+        if spec.get("clusterIP") == "None":
+            continue
+        where = "spec.clusterIP" if "clusterIP" in spec else "spec"
+        detail = f'clusterIP is "{spec["clusterIP"]}"' if "clusterIP" in spec else "it has no clusterIP: None"
+        yield Violation(
+            ("spec", "serviceName"),
+            f'serviceName "{name}" names a Service that is not headless ({detail})',
+            (Related(svc, tuple(where.split(".")), "governing Service"),),
+        )

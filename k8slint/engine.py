@@ -1,0 +1,214 @@
+"""Runs a lint: sources -> documents -> objects -> one index -> rules -> sorted findings.
+
+The engine, not the rules, knows rule ids, severities and files: it turns each Violation into a
+Finding with its location, and turns a crashing rule into an `internal-error` finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import checks  # noqa: F401  (registers the built-in rules)
+from .discovery import Notice, Source
+from .findings import Finding, Location, RelatedLocation, Severity, Violation, render_path
+from .index import ObjectIndex
+from .model import K8sObject
+from .parser import Document, Problem, decode, parse
+from .registry import REGISTRY, Context, Rule
+
+DEFAULT_NAMESPACE = "default"
+
+
+@dataclass
+class FileReport:
+    name: str
+    documents: int = 0
+    objects: int = 0
+    error: str | None = None  # why the file could not be read at all
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    objects: int = 0
+
+    @property
+    def input_errors(self) -> list[Notice]:
+        return [n for n in self.notices if n.error]
+
+    @property
+    def internal_errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.rule == "internal-error"]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+
+def default_rule_ids() -> set[str]:
+    return {r.id for r in REGISTRY if r.enabled}
+
+
+@dataclass
+class LintOptions:
+    namespace: str = DEFAULT_NAMESPACE
+    enabled: set[str] = field(default_factory=default_rule_ids)
+
+
+class Engine:
+    def __init__(self, options: LintOptions | None = None) -> None:
+        self.options = options or LintOptions()
+        enabled = self.options.enabled
+        self.rules: list[Rule] = [r for r in REGISTRY if r.id in enabled and not r.builtin]
+        self._by_kind: dict[str, list[Rule]] = {}
+
+    def _rules_for(self, kind: str) -> list[Rule]:
+        rules = self._by_kind.get(kind)
+        if rules is None:
+            rules = [r for r in self.rules if r.kinds is None or kind in r.kinds]
+            self._by_kind[kind] = rules
+        return rules
+
+    # --- the run ------------------------------------------------------------------------------
+
+    def run(self, sources: Sequence[Source], notices: Iterable[Notice] = ()) -> RunResult:
+        result = RunResult(notices=list(notices))
+        objects: list[K8sObject] = []
+        for source in sources:
+            objects.extend(self._load(source, result))
+        result.objects = len(objects)
+        self._check(objects, ObjectIndex(objects), result)
+        result.findings = [f for f in result.findings if f.rule in self.options.enabled
+                           or f.rule == "internal-error"]
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def _load(self, source: Source, result: RunResult) -> list[K8sObject]:
+        report = FileReport(source.name)
+        result.files.append(report)
+        try:
+            raw = source.read()
+        except OSError as exc:
+            report.error = f"cannot read: {exc.strerror or exc}"
+            result.notices.append(Notice(source.name, report.error, True))
+            return []
+        text, problem = decode(raw)
+        if text is None:
+            assert problem is not None
+            report.error = problem.message
+            result.findings.append(self._problem_finding(source.name, problem))
+            return []
+        parsed = parse(text, source.name)
+        for problem in parsed.problems:
+            result.findings.append(self._problem_finding(source.name, problem))
+        report.documents = len(parsed.documents)
+        objects: list[K8sObject] = []
+        for doc in parsed.documents:
+            objects.extend(self._objects(doc, result))
+        report.objects = len(objects)
+        return objects
+
+    def _objects(self, doc: Document, result: RunResult) -> list[K8sObject]:
+        data = doc.data
+        if isinstance(data, dict) and not data:
+            return []  # `{}`: an empty document
+        problem = _identity_problem(data)
+        if problem:
+            self._not_object(doc, (), problem, result)
+            return []
+        items = data.get("items")
+        if data["kind"].endswith("List") and isinstance(items, list):
+            out = []
+            for i, item in enumerate(items):
+                problem = _identity_problem(item)
+                if problem:
+                    self._not_object(doc, ("items", i), f"List item: {problem}", result)
+                else:
+                    out.append(K8sObject.from_data(item, doc, ("items", i), self.options.namespace))
+            return out
+        return [K8sObject.from_data(data, doc, (), self.options.namespace)]
+
+    def _not_object(self, doc: Document, base: tuple[Any, ...], message: str, result: RunResult) -> None:
+        data = doc.data
+        for elem in base:
+            data = data[elem]
+        path = base
+        if isinstance(data, dict):
+            for key in ("apiVersion", "kind"):
+                if key in data and not isinstance(data[key], str):
+                    path = (*base, key)
+                    break
+        line, col = doc.locate(path)
+        result.findings.append(Finding(
+            "not-k8s-object", REGISTRY["not-k8s-object"].severity, message,
+            Location(doc.source, line, col), None, render_path(path),
+            REGISTRY["not-k8s-object"].remediation,
+        ))
+
+    def _problem_finding(self, name: str, problem: Problem) -> Finding:
+        rule = REGISTRY[problem.rule]
+        return Finding(rule.id, rule.severity, problem.message, Location(name, problem.line, problem.column),
+                       remediation=rule.remediation)
+
+    def _check(self, objects: list[K8sObject], index: ObjectIndex, result: RunResult) -> None:
+        ctx = Context(index)
+        findings = result.findings
+        for obj in objects:
+            for rule in self._rules_for(obj.kind):
+                assert rule.check is not None
+                violations: list[Violation] = []
+                try:
+                    for violation in rule.check(obj, ctx):
+                        violations.append(violation)
+                except Exception as exc:  # a bug in a rule must not hide the rest of the run
+                    findings.append(self._internal_error(rule, obj, exc))
+                findings.extend(self._finding(rule, obj, v) for v in violations)
+
+    def _finding(self, rule: Rule, obj: K8sObject, violation: Violation) -> Finding:
+        line, col = obj.locate(violation.path)
+        severity = violation.severity if violation.severity and rule.severity_note else rule.severity
+        related = []
+        for rel in violation.related:
+            rline, rcol = rel.obj.locate(rel.path)
+            related.append(RelatedLocation(Location(rel.obj.file, rline, rcol), rel.obj.ref, rel.message))
+        return Finding(
+            rule.id, severity, violation.message, Location(obj.file, line, col), obj.ref,
+            render_path(violation.path), rule.remediation, related,
+        )
+
+    def _internal_error(self, rule: Rule, obj: K8sObject, exc: Exception) -> Finding:
+        meta = REGISTRY["internal-error"]
+        line, col = obj.locate(())
+        message = f"rule {rule.id} crashed on {obj.describe()}: {type(exc).__name__}: {exc}"
+        return Finding("internal-error", meta.severity, message, Location(obj.file, line, col), obj.ref,
+                       "", meta.remediation)
+
+
+def _identity_problem(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        kind = {list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+        return f"document is {kind.get(type(data), 'not a mapping')}, not a Kubernetes object"
+    missing = []
+    for key in ("apiVersion", "kind"):
+        value = data.get(key)
+        if value is None:
+            lower = next((k for k in data if isinstance(k, str) and k.lower() == key.lower()), None)
+            missing.append(f'{key} (found "{lower}": keys are case-sensitive)' if lower else key)
+        elif not isinstance(value, str) or not value:
+            return f"{key} must be a non-empty string, got {value!r}"
+    if missing:
+        return "document has no " + " and no ".join(missing)
+    return None
+
+
+def exit_code(result: RunResult, fail_on: str) -> int:
+    """0: nothing at or above `fail_on`; 1: findings at or above it; 2: unreadable input or a crash."""
+    if result.input_errors or result.internal_errors:
+        return 2
+    if fail_on == "never":
+        return 0
+    threshold = Severity(fail_on).rank
+    return 1 if any(f.severity.rank >= threshold for f in result.findings) else 0

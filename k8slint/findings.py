@@ -1,0 +1,145 @@
+"""What rules yield (Violation) and what reports show (Finding).
+
+Rules know nothing about files, rule ids or severities: they yield a Violation, a path into the
+object they were given plus a message. The engine turns it into a Finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Union
+
+PathElem = Union[str, int]
+Path = tuple[PathElem, ...]
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+def render_path(path: Path) -> str:
+    """`("spec", "containers", 0, "ports")` -> `spec.containers[0].ports`.
+
+    Keys that are not plain identifiers (annotation keys, `app.kubernetes.io/name`) are quoted:
+    `metadata.labels["app.kubernetes.io/name"]`.
+    """
+    out: list[str] = []
+    for elem in path:
+        if isinstance(elem, int):
+            out.append(f"[{elem}]")
+        elif _PLAIN_KEY.match(elem):
+            out.append(f".{elem}" if out else elem)
+        else:
+            escaped = elem.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'["{escaped}"]')
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another object a cross-object violation cites (a `model.K8sObject`), with a path into it."""
+
+    obj: Any
+    path: Path = ()
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule yields: where in the object (a path) and what is wrong.
+
+    `severity` is only set by rules whose declaration documents two severities
+    (service-target-port-undefined: error for a named port, warning for a number).
+    """
+
+    path: Path
+    message: str
+    related: tuple[Related, ...] = ()
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "name": self.name,
+            "namespace": self.namespace,
+        }
+
+    def logical_name(self) -> str:
+        parts = [self.namespace] if self.namespace else []
+        return "/".join([*parts, self.kind, self.name or "<unnamed>"])
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLocation:
+    location: Location
+    object: ObjectRef | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "object": self.object.to_json() if self.object else None,
+            "message": self.message,
+        }
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    object: ObjectRef | None = None
+    path: str = ""
+    remediation: str = ""
+    related: list[RelatedLocation] = field(default_factory=list)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.file, loc.line, loc.column, self.rule, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        loc = self.location
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": loc.file,
+            "line": loc.line,
+            "column": loc.column,
+            "object": self.object.to_json() if self.object else None,
+            "path": self.path,
+            "remediation": self.remediation,
+            "related": [r.to_json() for r in self.related],
+        }

@@ -1,0 +1,201 @@
+"""Kubernetes objects as rules see them: identity, effective namespace, pod templates, selectors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .findings import ObjectRef, Path
+from .parser import Document
+
+# Kinds the API server stores without a namespace (core and common add-on APIs). Custom resources
+# not listed here are treated as namespaced, which is what almost all of them are.
+CLUSTER_SCOPED_KINDS = frozenset({
+    "APIService", "CSIDriver", "CSINode", "CertificateSigningRequest", "ClusterIssuer", "ClusterRole",
+    "ClusterRoleBinding", "ClusterTrustBundle", "ComponentStatus", "CustomResourceDefinition",
+    "FlowSchema", "GatewayClass", "IngressClass", "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding", "MutatingWebhookConfiguration", "Namespace", "Node",
+    "PersistentVolume", "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration",
+    "RuntimeClass", "SelfSubjectAccessReview", "SelfSubjectRulesReview", "StorageClass",
+    "StorageVersionMigration", "SubjectAccessReview", "TokenReview", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration", "VolumeAttachment",
+    "VolumeAttributesClass", "DeviceClass", "ResourceSlice",
+})
+
+# Where each workload kind keeps its pod template (the object containing `metadata` and `spec`).
+POD_TEMPLATE_PATHS: dict[str, Path] = {
+    "Deployment": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    "PodTemplate": ("template",),
+}
+WORKLOAD_KINDS = frozenset({"Pod", *POD_TEMPLATE_PATHS} - {"PodTemplate"})
+#: Pod templates whose pods run until deleted (probe rules apply to these).
+LONG_RUNNING_KINDS = frozenset({
+    "Pod", "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet",
+})
+
+
+def get_in(data: Any, path: Path, default: Any = None) -> Any:
+    for elem in path:
+        if isinstance(elem, int):
+            if not isinstance(data, list) or not -len(data) <= elem < len(data):
+                return default
+        elif not isinstance(data, dict) or elem not in data:
+            return default
+        data = data[elem]
+    return data
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    path: Path  # path of the container item inside its object
+    data: dict[str, Any]
+    init: bool
+    restartable: bool  # an init container with restartPolicy: Always (a sidecar)
+
+    @property
+    def name(self) -> str:
+        name = self.data.get("name")
+        return name if isinstance(name, str) else "<unnamed>"
+
+    @property
+    def long_running(self) -> bool:
+        """Regular containers and restartable init containers (sidecars)."""
+        return not self.init or self.restartable
+
+
+@dataclass(eq=False)
+class K8sObject:
+    data: dict[str, Any]
+    doc: Document
+    base: Path  # where the object sits inside its document: () or ("items", i) for List items
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None  # effective namespace; None for cluster-scoped kinds
+    _ref: ObjectRef | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], doc: Document, base: Path, default_ns: str) -> K8sObject:
+        meta = as_dict(data.get("metadata"))
+        name = meta.get("name")
+        if not isinstance(name, str):
+            generate = meta.get("generateName")
+            name = generate if isinstance(generate, str) else ""
+        kind = data["kind"]
+        namespace: str | None = None
+        if kind not in CLUSTER_SCOPED_KINDS:
+            ns = meta.get("namespace")
+            namespace = ns if isinstance(ns, str) and ns else default_ns
+        return cls(data, doc, base, data["apiVersion"], kind, name, namespace)
+
+    @property
+    def ref(self) -> ObjectRef:
+        if self._ref is None:
+            self._ref = ObjectRef(self.api_version, self.kind, self.name, self.namespace)
+        return self._ref
+
+    @property
+    def file(self) -> str:
+        return self.doc.source
+
+    def locate(self, path: Path) -> tuple[int, int]:
+        return self.doc.locate(self.base + path)
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.name!r}" + (f" in namespace {self.namespace!r}" if self.namespace else "")
+
+    # --- pod templates ------------------------------------------------------------------------
+
+    @property
+    def pod_template_path(self) -> Path | None:
+        """Path to the object holding the pod's `metadata` and `spec` (() for a Pod)."""
+        if self.kind == "Pod":
+            return ()
+        return POD_TEMPLATE_PATHS.get(self.kind)
+
+    @property
+    def pod_spec_path(self) -> Path | None:
+        base = self.pod_template_path
+        return None if base is None else (*base, "spec")
+
+    def pod_spec(self) -> dict[str, Any] | None:
+        path = self.pod_spec_path
+        if path is None:
+            return None
+        spec = get_in(self.data, path)
+        return spec if isinstance(spec, dict) else None
+
+    def pod_labels(self) -> dict[str, Any] | None:
+        """Labels of the pods this object creates, or None when it creates none."""
+        base = self.pod_template_path
+        if base is None or self.kind == "PodTemplate":
+            return None
+        labels = get_in(self.data, (*base, "metadata", "labels"))
+        return labels if isinstance(labels, dict) else {}
+
+    def containers(self, *, include_init: bool = True) -> Iterator[Container]:
+        spec_path = self.pod_spec_path
+        spec = self.pod_spec()
+        if spec_path is None or spec is None:
+            return
+        groups = ("containers", "initContainers") if include_init else ("containers",)
+        for group in groups:
+            for i, item in enumerate(as_list(spec.get(group))):
+                if isinstance(item, dict):
+                    init = group == "initContainers"
+                    restartable = init and item.get("restartPolicy") == "Always"
+                    yield Container((*spec_path, group, i), item, init, restartable)
+
+
+def selector_matches(selector: Any, labels: dict[str, Any]) -> bool:
+    """Whether a LabelSelector (matchLabels + matchExpressions) selects `labels`.
+
+    An empty selector selects everything, as in the API; a malformed one selects nothing.
+    """
+    if not isinstance(selector, dict):
+        return False
+    for key, value in as_dict(selector.get("matchLabels")).items():
+        if key not in labels or str(labels[key]) != str(value):
+            return False
+    for expr in as_list(selector.get("matchExpressions")):
+        if not expression_matches(expr, labels):
+            return False
+    return True
+
+
+def expression_matches(expr: Any, labels: dict[str, Any]) -> bool:
+    if not isinstance(expr, dict):
+        return False
+    key = expr.get("key")
+    op = expr.get("operator")
+    values = {str(v) for v in as_list(expr.get("values"))}
+    present = key in labels
+    if op == "In":
+        return present and str(labels[key]) in values
+    if op == "NotIn":
+        return not present or str(labels[key]) not in values
+    if op == "Exists":
+        return present
+    if op == "DoesNotExist":
+        return not present
+    return False
+
+
+def map_selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
+    """The plain map selector of Services and ReplicationControllers."""
+    return all(key in labels and str(labels[key]) == str(value) for key, value in selector.items())

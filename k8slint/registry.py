@@ -1,0 +1,110 @@
+"""Rule declarations: one place holds a rule's id, metadata and check.
+
+Docs (`docs/rules.md`), `k8slint rules` and report metadata are all generated from these
+declarations. The registry refuses a rule with a duplicate id, a non-kebab-case id or missing
+metadata when the module declaring it is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .findings import Severity, Violation
+from .index import ObjectIndex
+from .model import K8sObject
+
+_KEBAB = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a rule may read besides the object it checks."""
+
+    index: ObjectIndex
+
+
+Check = Callable[[K8sObject, Context], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    why: str
+    remediation: str
+    #: kinds the rule applies to; None means every object (or, for built-in rules, every document)
+    kinds: frozenset[str] | None
+    check: Check | None = None  # None: reported by the parser or the engine itself
+    enabled: bool = True
+    #: how the reported severity may differ from the default (documented, e.g. named vs numeric ports)
+    severity_note: str = ""
+    #: what the rule deliberately does not flag (the false positives it avoids)
+    exemptions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def builtin(self) -> bool:
+        return self.check is None
+
+
+@dataclass
+class Registry:
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    def add(self, rule: Rule) -> Rule:
+        if not _KEBAB.match(rule.id):
+            raise ValueError(f"rule id {rule.id!r} is not kebab-case")
+        if rule.id in self.rules:
+            raise ValueError(f"rule id {rule.id!r} is declared twice")
+        for attr in ("summary", "why", "remediation"):
+            if not getattr(rule, attr).strip():
+                raise ValueError(f"rule {rule.id!r} has no {attr}")
+        self.rules[rule.id] = rule
+        return rule
+
+    def rule(
+        self,
+        id: str,
+        *,
+        severity: Severity,
+        summary: str,
+        why: str,
+        remediation: str,
+        kinds: Iterable[str] | None,
+        enabled: bool = True,
+        severity_note: str = "",
+        exemptions: Iterable[str] = (),
+        tags: Iterable[str] = (),
+    ) -> Callable[[Check], Check]:
+        """Decorator declaring a checked rule: the function is the rule's check."""
+
+        def register(check: Check) -> Check:
+            self.add(Rule(
+                id, severity, _clean(summary), _clean(why), _clean(remediation),
+                None if kinds is None else frozenset(kinds), check, enabled,
+                _clean(severity_note), tuple(_clean(e) for e in exemptions), tuple(tags),
+            ))
+            return check
+
+        return register
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self.rules
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self.rules.values(), key=lambda r: r.id))
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+#: The registry every built-in rule module registers into (see `k8slint.checks`).
+REGISTRY = Registry()
+rule = REGISTRY.rule

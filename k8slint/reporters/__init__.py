@@ -1,0 +1,3 @@
+"""Reporters: each turns a RunResult into one output format."""
+
+FORMATS = ("text", "json")

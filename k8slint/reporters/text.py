@@ -1,0 +1,91 @@
+"""Human output: `path:line:col  severity  rule-id  message`, grouped by file, then a summary.
+
+Everything taken from manifests is made inert before printing: control characters (terminal
+escape sequences) are shown as `\\x1b`, and rich markup is never interpreted because text is
+passed to rich as `Text` objects, not markup strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from ..engine import RunResult
+from ..findings import Finding, Severity
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def inert(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def summary(result: RunResult) -> str:
+    counts = ", ".join((
+        _plural(result.count(Severity.ERROR), "error"),
+        _plural(result.count(Severity.WARNING), "warning"),
+        _plural(result.count(Severity.INFO), "info"),
+    ))
+    line = f"{_plural(len(result.files), 'file')}, {_plural(result.objects, 'object')}: {counts}"
+    failed = sum(1 for f in result.files if f.error) + sum(1 for n in result.notices if n.error)
+    if failed:
+        line += f"; {_plural(failed, 'path')} could not be read"
+    return line
+
+
+def _lines(result: RunResult, verbose: bool) -> Iterator[tuple[Finding | None, str, str]]:
+    """(finding or None, location prefix, rest) for every line of the report."""
+    previous = None
+    for f in result.findings:
+        if previous is not None and f.location.file != previous:
+            yield None, "", ""
+        previous = f.location.file
+        loc = f.location
+        yield f, f"{inert(loc.file)}:{loc.line}:{loc.column}", f"{f.rule}  {inert(f.message)}"
+        if verbose:
+            if f.remediation:
+                yield None, "", f"    fix: {inert(f.remediation)}"
+            for rel in f.related:
+                r = rel.location
+                what = f"{rel.object.kind} {rel.object.name}" if rel.object else ""
+                yield None, "", f"    see: {inert(r.file)}:{r.line}:{r.column}  {inert(what)} ({inert(rel.message)})"
+
+
+def render(result: RunResult, verbose: bool = False) -> str:
+    out = []
+    for finding, where, rest in _lines(result, verbose):
+        if finding is None:
+            out.append(rest)
+        else:
+            out.append(f"{where}  {finding.severity.value:<7}  {rest}")
+    if result.findings:
+        out.append("")
+    out.append(summary(result))
+    return "\n".join(out) + "\n"
+
+
+def write_color(result: RunResult, stream: IO[str], verbose: bool = False) -> None:
+    from rich.console import Console  # imported only for terminals: it costs start-up time
+    from rich.text import Text
+
+    console = Console(file=stream, highlight=False, soft_wrap=True)
+    for finding, where, rest in _lines(result, verbose):
+        if finding is None:
+            console.print(Text(rest, style="dim"))
+            continue
+        line = Text()
+        line.append(where, style="bold")
+        line.append("  ")
+        line.append(f"{finding.severity.value:<7}", style=_STYLES[finding.severity])
+        line.append("  ")
+        line.append(rest)
+        console.print(line)
+    if result.findings:
+        console.print()
+    console.print(Text(summary(result), style="bold"))

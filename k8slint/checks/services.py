@@ -19,6 +19,28 @@ def _selector(svc: K8sObject) -> dict[str, Any] | None:
     return selector if isinstance(selector, dict) and selector else None
 
 
+# API groups served by Kubernetes itself; objects of any other group are custom resources.
+_BUILTIN_GROUPS = ("", "apps", "batch", "autoscaling", "policy", "extensions")
+
+
+def _is_custom_resource(obj: K8sObject) -> bool:
+    group = obj.api_version.rpartition("/")[0]
+    return group not in _BUILTIN_GROUPS and not group.endswith(".k8s.io")
+
+
+def _operator_managed(svc: K8sObject, selector: dict[str, Any], ctx: Context) -> K8sObject | None:
+    """A custom resource of the Service's namespace named in its selector: its operator makes the pods.
+
+    (kube-prometheus: the Service selecting `app.kubernetes.io/instance=main` fronts the pods the
+    operator creates for `Alertmanager "main"`; Strimzi, Elastic and others label pods the same way.)
+    """
+    values = {str(v) for v in selector.values()}
+    for obj in ctx.index.objects:
+        if obj.namespace == svc.namespace and obj.name in values and _is_custom_resource(obj):
+            return obj
+    return None
+
+
 def _show_selector(selector: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in selector.items())
 
@@ -42,6 +64,8 @@ def _show_selector(selector: dict[str, Any]) -> str:
         "ExternalName Services and Services without a selector (backed by manually managed "
         "Endpoints or EndpointSlices).",
         "Runs that contain no pod template at all (linting a folder of Services alone).",
+        "Services whose selector names a custom resource of their namespace (`instance=main` beside "
+        "an `Alertmanager` named `main`): an operator creates those pods.",
         "Pod templates in other files or folders of the same run do count; other namespaces never do.",
     ),
     tags=("services", "cross-object"),
@@ -50,7 +74,7 @@ def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violatio
     selector = _selector(obj)
     if selector is None or not ctx.index.has_pod_templates:
         return
-    if ctx.index.pods_matching(obj.namespace, selector):
+    if ctx.index.pods_matching(obj.namespace, selector) or _operator_managed(obj, selector, ctx):
         return
     message = f"selector {_show_selector(selector)} matches no pod template in namespace \"{obj.namespace}\""
     elsewhere = [
@@ -71,6 +95,17 @@ def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violatio
     )
 
 
+def _probe_ports(container: dict[str, Any]) -> set[int]:
+    """Numeric TCP ports the container's probes reach: proof that it listens there."""
+    ports = set()
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        for handler in ("httpGet", "tcpSocket", "grpc"):
+            port = as_dict(as_dict(container.get(probe)).get(handler)).get("port")
+            if isinstance(port, int) and not isinstance(port, bool):
+                ports.add(port)
+    return ports
+
+
 def _served(objs: list[K8sObject], target: int | str, protocol: str) -> tuple[bool, set[str]]:
     """Whether some selected container serves `target`/`protocol`; also the protocols it has instead."""
     other_protocols: set[str] = set()
@@ -78,6 +113,8 @@ def _served(objs: list[K8sObject], target: int | str, protocol: str) -> tuple[bo
         for container in obj.containers():
             if not container.long_running:
                 continue
+            if isinstance(target, int) and protocol == "TCP" and target in _probe_ports(container.data):
+                return True, set()
             for port in as_list(container.data.get("ports")):
                 if not isinstance(port, dict):
                     continue
@@ -115,6 +152,8 @@ def _served(objs: list[K8sObject], target: int | str, protocol: str) -> tuple[bo
         "Services whose selector matches no pod template (service-selector-no-match reports those), "
         "ExternalName Services and Services without a selector.",
         "Regular init containers do not serve Services; restartable sidecars do.",
+        "A numeric TCP target that a selected container's probe (httpGet, tcpSocket, grpc) uses: "
+        "the container evidently listens there even if it does not declare the port.",
     ),
     tags=("services", "ports", "cross-object"),
 )
@@ -141,13 +180,13 @@ def service_target_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Viol
         served, others = _served(selected, target, protocol)
         if served:
             continue
-        names = ", ".join(f'{o.kind} "{o.name}"' for o in selected[:3])
-        more = f" and {len(selected) - 3} more" if len(selected) > 3 else ""
+        shown = list(dict.fromkeys(f'{o.kind} "{o.name}"' for o in selected))
+        names = ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
         if isinstance(target, str):
-            what, severity = f'port name "{target}"', Severity.ERROR
+            what, severity = f'"{target}"', Severity.ERROR
         else:
-            what, severity = f"port {target}", Severity.WARNING
-        message = f"{key} {what}/{protocol} is not declared by any container of {names}{more}"
+            what, severity = str(target), Severity.WARNING
+        message = f"{key} {what}/{protocol} is not declared by any container of {names}"
         if others:
             message += f" (declared with protocol {', '.join(sorted(others))})"
         elif isinstance(target, str) and target.isdigit():
@@ -171,9 +210,10 @@ def service_port_name_required(obj: K8sObject, ctx: Context) -> Iterator[Violati
     for i, port in enumerate(ports):
         if isinstance(port, dict) and not port.get("name"):
             number = port.get("port")
+            which = f"port {number}" if number is not None else f"port #{i + 1}"
             yield Violation(
                 ("spec", "ports", i),
-                f"port {number} has no name; a Service with {len(ports)} ports needs a name on each",
+                f"{which} has no name; a Service with {len(ports)} ports needs a name on each",
             )
 
 

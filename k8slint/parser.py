@@ -265,11 +265,19 @@ def _measure_depth(text: str) -> tuple[int, int] | None:
 
 def _syntax_problem(exc: YAMLError, text: str, line_offset: int) -> Problem:
     mark = None
-    if isinstance(exc, MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line, mark.column) if mark is not None else (0, 0)
     problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
     context = getattr(exc, "context", None)
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        # An unterminated scalar or flow collection is detected where the text ends; where it
+        # started (the context mark) is what the user has to fix.
+        at_end = exc.problem_mark is None or exc.problem_mark.index >= len(text.rstrip())
+        if exc.context_mark is not None and at_end:
+            mark = exc.context_mark
+            what = str(context).replace("while scanning ", "").replace("while parsing ", "")
+            problem = f"{what} starts here and is never closed ({problem})"
+            context = None
+    line, col = (mark.line, mark.column) if mark is not None else (0, 0)
     message = f"{problem} ({context})" if context else str(problem)
     lines = text.splitlines()
     if 0 <= line < len(lines):

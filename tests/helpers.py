@@ -1,0 +1,54 @@
+"""Shared test helpers: run the engine on paths, read `# expect:` markers from fixtures."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from k8slint.discovery import discover
+from k8slint.engine import Engine, LintOptions, RunResult, default_rule_ids
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+_EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+)")
+
+
+def lint(*paths: str | os.PathLike[str], enable: set[str] = frozenset(), namespace: str = "default",
+         **options: object) -> RunResult:
+    found = discover([str(p) for p in paths])
+    opts = LintOptions(namespace=namespace, enabled=default_rule_ids() | set(enable))
+    for key, value in options.items():
+        setattr(opts, key, value)
+    return Engine(opts).run(found.sources, found.notices)
+
+
+def expected_markers(path: Path) -> set[tuple[str, int, str]]:
+    """{(file, line, rule)} from `# expect: rule-a, rule-b` comments."""
+    out = set()
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = _EXPECT.search(line)
+        if match:
+            for rule in match.group(1).split(","):
+                if rule.strip():
+                    out.add((str(path), lineno, rule.strip()))
+    return out
+
+
+def fixture_units() -> list[tuple[str, Path]]:
+    """(rule id, unit) for every fixture unit: a top-level file or directory of fixtures/<rule>/."""
+    units = []
+    for rule_dir in sorted(FIXTURES.iterdir()):
+        if not rule_dir.is_dir() or rule_dir.name in ("examples", "hostile"):
+            continue
+        for unit in sorted(rule_dir.iterdir()):
+            if unit.name.startswith(("fail", "pass")):
+                units.append((rule_dir.name, unit))
+    return units
+
+
+def unit_files(unit: Path) -> list[Path]:
+    if unit.is_file():
+        return [unit]
+    return sorted(p for p in unit.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))

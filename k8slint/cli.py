@@ -105,8 +105,10 @@ def _color(stream: object) -> bool:
               show_default=True)
 def rules_command(fmt: str) -> None:
     """List the rule catalog: id, default severity, enabled by default, summary."""
-    from . import checks  # noqa: F401  (registers the built-in rules)
-    from . import ruledocs
+    from . import (
+        checks,  # noqa: F401  (registers the built-in rules)
+        ruledocs,
+    )
 
     sys.stdout.write({"json": ruledocs.as_json, "markdown": ruledocs.as_markdown}.get(fmt, ruledocs.as_table)())
 

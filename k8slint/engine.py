@@ -6,6 +6,7 @@ Finding with its location, and turns a crashing rule into an `internal-error` fi
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,18 @@ class Engine:
     # --- the run ------------------------------------------------------------------------------
 
     def run(self, sources: Sequence[Source], notices: Iterable[Notice] = ()) -> RunResult:
+        # The run keeps every document's node tree alive (positions are looked up lazily), and the
+        # cyclic GC would rescan that growing, acyclic heap again and again: it cost 1.0 of 1.6 s
+        # of loading the real corpus. Reference counting frees everything we drop.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(sources, notices)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self, sources: Sequence[Source], notices: Iterable[Notice]) -> RunResult:
         result = RunResult(notices=list(notices))
         objects: list[K8sObject] = []
         for source in sources:

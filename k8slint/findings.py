@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Union
+from typing import Any
 
-PathElem = Union[str, int]
+PathElem = str | int
 Path = tuple[PathElem, ...]
 
 

@@ -13,12 +13,14 @@ class ObjectIndex:
         self.objects: list[K8sObject] = list(objects)
         self._by_key: dict[tuple[str, str | None, str], list[K8sObject]] = defaultdict(list)
         self._by_ns_kind: dict[tuple[str | None, str], list[K8sObject]] = defaultdict(list)
-        self._templates: dict[str | None, list[K8sObject]] = defaultdict(list)
+        self._templates: dict[str | None, list[tuple[K8sObject, dict[str, object]]]] = defaultdict(list)
+        self._matches: dict[tuple[str | None, tuple[tuple[str, str], ...]], list[K8sObject]] = {}
         for obj in self.objects:
             self._by_key[(obj.kind, obj.namespace, obj.name)].append(obj)
             self._by_ns_kind[(obj.namespace, obj.kind)].append(obj)
-            if obj.pod_labels() is not None:
-                self._templates[obj.namespace].append(obj)
+            labels = obj.pod_labels()
+            if labels is not None:
+                self._templates[obj.namespace].append((obj, labels))
         self.has_pod_templates = any(self._templates.values())
 
     def get(self, kind: str, namespace: str | None, name: str) -> list[K8sObject]:
@@ -33,11 +35,14 @@ class ObjectIndex:
 
     def pod_templates(self, namespace: str | None) -> Sequence[K8sObject]:
         """Objects in `namespace` that create pods (Pods and workloads with a pod template)."""
-        return self._templates.get(namespace, ())
+        return [obj for obj, _ in self._templates.get(namespace, ())]
 
     def pods_matching(self, namespace: str | None, selector: dict[str, object]) -> list[K8sObject]:
         """Pod-creating objects of `namespace` whose pod labels a Service-style map selector selects."""
-        return [
-            obj for obj in self.pod_templates(namespace)
-            if map_selector_matches(selector, obj.pod_labels() or {})
-        ]
+        key = (namespace, tuple(sorted((str(k), str(v)) for k, v in selector.items())))
+        found = self._matches.get(key)
+        if found is None:
+            found = [obj for obj, labels in self._templates.get(namespace, ())
+                     if map_selector_matches(selector, labels)]
+            self._matches[key] = found
+        return found

@@ -57,6 +57,15 @@ _BOOL11 = {
 }
 _FLOAT_SPECIAL = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 
+_PLAIN = "k8slint:plain"  # an untagged plain scalar: resolved by _plain(), not by ruamel's resolver
+# Plain scalars as go-yaml v2 resolves them (strconv.ParseInt base 0 after removing '_', then its
+# float pattern).
+_INT_RE = re.compile(r"[-+]?(?:0[bB][01]+|0[oO]?[0-7]+|0[xX][0-9a-fA-F]+|[0-9]+)\Z")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_MERGE_TAGS = frozenset((_MERGE, _PLAIN))
+_NULLS = frozenset(("~", "null", "Null", "NULL"))
+_NUMBER_START = frozenset("0123456789+-.")
+
 _DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.M)
 _BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -117,7 +126,7 @@ def _find_key(node: MappingNode, key: object) -> tuple[Node, Node] | None:
     for pair in reversed(node.value):  # the last duplicate is the one whose value we keep
         knode = pair[0]
         if knode.__class__ is ScalarNode:
-            if knode.tag == _MERGE:
+            if knode.value == "<<" and knode.tag in _MERGE_TAGS:
                 merges.append(pair[1])
             elif knode.value == key:
                 return pair
@@ -204,7 +213,7 @@ def _parse_split(text: str, source: str, result: ParseResult) -> None:
     starts.append(len(text))
     line = 0
     prev = 0
-    for begin, end in zip(starts, starts[1:]):
+    for begin, end in zip(starts, starts[1:], strict=False):
         line += len(_BREAK.findall(text, prev, begin))
         prev = begin
         chunk = text[begin:end]
@@ -226,8 +235,21 @@ def _parse_split(text: str, source: str, result: ParseResult) -> None:
         _convert_all(nodes, line, source, result)
 
 
+class _FastLoader(_Loader):  # type: ignore[misc,valid-type]
+    """libyaml composition without ruamel's Python resolver (a regex loop per scalar).
+
+    Plain scalars get the `_PLAIN` tag and are resolved once, in `_plain`, with Kubernetes' YAML
+    1.1 rules; quoted scalars are strings. Explicitly tagged nodes never reach `resolve`.
+    """
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
+
+
 def _compose_all(text: str) -> Iterator[Node]:
-    loader = _Loader(text)
+    loader = _FastLoader(text)
     try:
         while loader.check_node():
             yield loader.get_node()
@@ -348,7 +370,7 @@ class _Converter:
         convert = self.convert
         for knode, vnode in node.value:
             if knode.__class__ is ScalarNode:
-                if knode.tag == _MERGE:
+                if knode.value == "<<" and knode.tag in _MERGE_TAGS:
                     merges.append(vnode)
                     continue
                 key = knode.value
@@ -376,9 +398,27 @@ class _Converter:
         ))
 
 
+def _plain(value: str) -> Any:
+    if not value or value in _NULLS:
+        return None
+    if value[0] in _NUMBER_START:
+        digits = value.replace("_", "") if "_" in value else value
+        if _INT_RE.match(digits):
+            return _int(digits)
+        if _FLOAT_RE.match(digits):
+            return float(digits)
+        special = _FLOAT_SPECIAL.get(value.lower())
+        if special is not None:
+            return special
+        return value
+    return _BOOL11.get(value, value)
+
+
 def _scalar(node: ScalarNode) -> Any:
     tag = node.tag
     value = node.value
+    if tag == _PLAIN:
+        return _plain(value)
     if tag == _STR:
         if not node.style and value in _BOOL11:
             return _BOOL11[value]

@@ -24,10 +24,10 @@ def test_fixture_findings_match_markers(rule_id: str, unit: Path) -> None:
     assert not result.notices, result.notices
     got = {(f.location.file, f.location.line, f.rule) for f in result.findings}
     expected = set().union(*(expected_markers(p) for p in unit_files(unit)))
+    messages = {(f.location.file, f.location.line, f.rule): f.message for f in result.findings}
     assert got == expected, "\n".join(
         [f"missing: {m}" for m in sorted(expected - got)]
-        + [f"unexpected: {u} {next(f.message for f in result.findings if (f.location.file, f.location.line, f.rule) == u)}"
-           for u in sorted(got - expected)]
+        + [f"unexpected: {u} {messages[u]}" for u in sorted(got - expected)]
     )
     if unit.name.startswith("pass"):
         assert rule_id not in {f.rule for f in result.findings}, f"{unit} must stay silent for {rule_id}"

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Benchmark k8slint against the parse floor, side by side in one run.
+
+    python scripts/bench.py [--runs 5] [--synthetic 20000,100000] [--no-corpus]
+
+Every measured command runs in its own process, one after the other, `--runs` times; the table
+shows medians of wall time, CPU time (user + system) and peak RSS, and the ratios that matter:
+k8slint's time over the time PyYAML's C SafeLoader needs just to load the same files (the floor a
+Python linter stands on). Absolute seconds depend on the machine and its load; ratios measured in
+the same run are what to compare.
+
+Corpora: ../shared/corpus/real (skipped with a message when absent), optional synthetic corpora
+made by ../shared/corpus/make_synthetic.py (cached under the system temp folder), and one small
+file (the pre-commit case), compared with `python -c "import ruamel.yaml, jsonschema"`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+SMALL = ROOT / "fixtures" / "examples" / "shop" / "frontend.yaml"
+
+PYYAML_FLOOR = r"""
+import sys, yaml
+class L(yaml.CSafeLoader): pass
+L.add_constructor("tag:yaml.org,2002:value", L.construct_yaml_str)  # the bare "=" scalar
+for path in open(sys.argv[1]).read().splitlines():
+    with open(path, "rb") as f:
+        for _ in yaml.load_all(f, Loader=L): pass
+"""
+
+RUAMEL_COMPOSE = r"""
+import sys
+from ruamel.yaml.cyaml import CSafeLoader
+for path in open(sys.argv[1]).read().splitlines():
+    with open(path, "rb") as f:
+        loader = CSafeLoader(f.read().decode("utf-8-sig"))
+        while loader.check_node(): loader.get_node()
+        loader.dispose()
+"""
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    rss_mb: float
+
+
+def measure(cmd: list[str]) -> Sample:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def median(samples: list[Sample]) -> Sample:
+    return Sample(*(statistics.median(getattr(s, f) for s in samples) for f in ("wall", "cpu", "rss_mb")))
+
+
+def manifest_files(root: Path) -> list[str]:
+    if root.is_file():
+        return [str(root)]
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out += [os.path.join(dirpath, f) for f in sorted(filenames)
+                if not f.startswith(".") and f.lower().endswith((".yaml", ".yml", ".json"))]
+    return out
+
+
+def synthetic(docs: int) -> Path | None:
+    script = SHARED / "make_synthetic.py"
+    if not script.exists():
+        print(f"skipped: synthetic corpus of {docs} documents ({script} not found)")
+        return None
+    out = Path(tempfile.gettempdir()) / f"k8slint-bench-syn-{docs}"
+    if not (out / ".complete").exists():
+        print(f"building synthetic corpus of {docs} documents in {out} ...", flush=True)
+        subprocess.run([sys.executable, str(script), "--docs", str(docs), "--out", str(out)], check=True)
+        (out / ".complete").write_text("ok")
+    return out
+
+
+def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str]) -> None:
+    files = manifest_files(target)
+    size = sum(os.path.getsize(f) for f in files) / 1e6
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(files))
+    commands: dict[str, list[str]] = {
+        "parse floor: PyYAML C SafeLoader load": [sys.executable, "-c", PYYAML_FLOOR, listing.name],
+        "ruamel C compose (nodes with positions)": [sys.executable, "-c", RUAMEL_COMPOSE, listing.name],
+        "k8slint lint (default rules)": [sys.executable, "-m", "k8slint", "lint", "--format", "json",
+                                         "--output", os.devnull, *extra, str(target)],
+    }
+    if target.is_file():
+        commands["python -c 'import ruamel.yaml, jsonschema'"] = [
+            sys.executable, "-c", "import ruamel.yaml, jsonschema"]
+    samples: dict[str, list[Sample]] = {k: [] for k in commands}
+    for _ in range(runs):  # interleaved, so that load on the machine hits every command alike
+        for label, cmd in commands.items():
+            samples[label].append(measure(cmd))
+    os.unlink(listing.name)
+    med = {k: median(v) for k, v in samples.items()}
+    floor = med["parse floor: PyYAML C SafeLoader load"]
+    rows.append(f"\n### {name}: {len(files)} files, {size:.1f} MB, median of {runs} runs\n")
+    rows.append("| command | wall s | CPU s | peak RSS MB | wall / parse floor |")
+    rows.append("|---|---:|---:|---:|---:|")
+    for label, m in med.items():
+        rows.append(f"| {label} | {m.wall:.2f} | {m.cpu:.2f} | {m.rss_mb:.0f} | {m.wall / floor.wall:.2f}x |")
+    if "python -c 'import ruamel.yaml, jsonschema'" in med:
+        imp = med["python -c 'import ruamel.yaml, jsonschema'"]
+        lint = med["k8slint lint (default rules)"]
+        rows.append(f"\nk8slint on one small file / importing ruamel.yaml and jsonschema: "
+                    f"{lint.wall / imp.wall:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--synthetic", default="", help="comma-separated document counts, e.g. 20000,100000")
+    parser.add_argument("--no-corpus", action="store_true", help="skip ../shared/corpus/real")
+    args = parser.parse_args()
+
+    rows = [f"k8slint benchmark, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
+            f"{platform.machine()}, {os.cpu_count()} CPUs"]
+    real = SHARED / "real"
+    if args.no_corpus:
+        pass
+    elif real.is_dir():
+        bench("../shared/corpus/real", real, args.runs, [], rows)
+    else:
+        print(f"skipped: real corpus ({real} not found)")
+    for docs in filter(None, args.synthetic.split(",")):
+        path = synthetic(int(docs))
+        if path:
+            bench(f"synthetic, {docs} documents", path, max(1, min(args.runs, 3)), [], rows)
+    bench("one small file (pre-commit)", SMALL, args.runs, [], rows)
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

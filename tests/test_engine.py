@@ -1,0 +1,114 @@
+"""Engine: one cluster view, namespaces, severities, crash containment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from k8slint.discovery import Source
+from k8slint.engine import Engine, LintOptions, exit_code
+from k8slint.findings import Severity, Violation
+from k8slint.registry import REGISTRY, Rule
+
+from .helpers import FIXTURES, lint
+
+
+def test_named_target_port_is_an_error_and_numeric_a_warning() -> None:
+    named = lint(FIXTURES / "service-target-port-undefined" / "fail-named.yaml")
+    numeric = lint(FIXTURES / "service-target-port-undefined" / "fail-numeric.yaml")
+    assert {f.severity for f in named.findings if f.rule == "service-target-port-undefined"} == {Severity.ERROR}
+    assert {f.severity for f in numeric.findings if f.rule == "service-target-port-undefined"} == {
+        Severity.WARNING}
+    udp = next(f for f in named.findings if "dns" in f.message)
+    assert "UDP" in udp.message and "declared with protocol TCP" in udp.message
+
+
+def test_related_locations_point_at_the_selected_workload() -> None:
+    result = lint(FIXTURES / "service-target-port-undefined" / "fail-named.yaml")
+    finding = next(f for f in result.findings if f.rule == "service-target-port-undefined")
+    assert finding.related and finding.related[0].object is not None
+    assert finding.related[0].object.kind == "Deployment"
+    assert finding.related[0].location.line == 30  # spec.template.spec.containers
+
+
+def test_finding_carries_object_and_path(tmp_path: Path) -> None:
+    result = lint(FIXTURES / "missing-liveness-probe" / "fail-deployment.yaml")
+    f = next(f for f in result.findings if f.rule == "missing-liveness-probe")
+    assert f.path == "spec.template.spec.containers[0]"
+    assert f.object is not None and (f.object.kind, f.object.name, f.object.namespace) == (
+        "Deployment", "web", "default")
+    assert (f.location.line, f.location.column) == (14, 11)
+
+
+def test_namespace_option_is_the_default_namespace(tmp_path: Path) -> None:
+    (tmp_path / "svc.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: a}\n  ports: [{port: 80}]\n")
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team, labels: {app: a}}\nspec:\n"
+        "  containers: [{name: c, image: x, ports: [{containerPort: 80}],"
+        " livenessProbe: {tcpSocket: {port: 80}}, readinessProbe: {tcpSocket: {port: 80}}}]\n")
+    assert [f.rule for f in lint(tmp_path).findings] == ["service-selector-no-match"]
+    assert lint(tmp_path, namespace="team").findings == []
+    ns = lint(tmp_path, namespace="team").files
+    assert [f.objects for f in ns] == [1, 1]
+
+
+def test_cluster_scoped_kinds_have_no_namespace(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: team, namespace: x}\n")
+    result = lint(tmp_path, enable=set())
+    assert result.findings == [] and result.objects == 1
+
+
+def _crashing(obj, ctx):  # type: ignore[no-untyped-def]
+    yield Violation(("metadata",), "before the crash")
+    raise ZeroDivisionError("boom")
+
+
+@pytest.fixture
+def crashing_rule():  # type: ignore[no-untyped-def]
+    rule = Rule("test-crashing-rule", Severity.WARNING, "crashes", "for tests", "none", frozenset({"Pod"}),
+                _crashing)
+    REGISTRY.add(rule)
+    yield rule
+    del REGISTRY.rules[rule.id]
+
+
+def test_rule_crash_becomes_internal_error_and_the_run_goes_on(crashing_rule: Rule) -> None:
+    pod = FIXTURES / "missing-liveness-probe" / "fail-sidecar.yaml"
+    opts = LintOptions(enabled={"test-crashing-rule", "missing-liveness-probe"})
+    result = Engine(opts).run([Source(str(pod), str(pod))])
+    rules = [f.rule for f in result.findings]
+    assert rules.count("internal-error") == 1
+    assert "missing-liveness-probe" in rules and "test-crashing-rule" in rules
+    crash = next(f for f in result.findings if f.rule == "internal-error")
+    assert "test-crashing-rule" in crash.message and "Pod 'single'" in crash.message
+    assert "ZeroDivisionError: boom" in crash.message
+    assert crash.location.line == 30  # the object (its first key)
+    assert exit_code(result, "never") == 2
+
+
+def test_exit_codes() -> None:
+    clean = lint(FIXTURES / "missing-liveness-probe" / "pass-probed.yaml")
+    warn = lint(FIXTURES / "missing-liveness-probe" / "fail-deployment.yaml")
+    info = lint(FIXTURES / "missing-startup-probe" / "fail-slow-start.yaml", enable={"missing-startup-probe"})
+    err = lint(FIXTURES / "duplicate-key" / "fail-duplicate.yaml")
+    assert exit_code(clean, "warning") == 0
+    assert exit_code(warn, "warning") == 1 and exit_code(warn, "error") == 0
+    assert exit_code(info, "warning") == 0 and exit_code(info, "info") == 1
+    assert exit_code(err, "error") == 1 and exit_code(err, "never") == 0
+
+
+def test_disabled_builtin_rules_are_not_reported() -> None:
+    path = FIXTURES / "duplicate-key" / "fail-duplicate.yaml"
+    assert lint(path).findings
+    opts = LintOptions(enabled={"missing-liveness-probe"})
+    assert Engine(opts).run([Source(str(path), str(path))]).findings == []
+
+
+def test_list_items_keep_their_own_positions() -> None:
+    result = lint(FIXTURES / "not-k8s-object" / "pass-lists-and-empty.yaml")
+    f = next(f for f in result.findings if f.rule == "missing-liveness-probe")
+    assert (f.location.line, f.location.column) == (17, 11)
+    assert f.path == "spec.containers[0]"
+    assert result.objects == 2  # the ConfigMap and the Pod; the empty ServiceList has none

@@ -48,9 +48,16 @@ def cli() -> None:
 @click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable, or comma-separated).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
               help="Lowest severity that makes the exit code 1.")
+@click.option("--kube-version", metavar="X.Y", help="Kubernetes version to validate against (default: the newest "
+              "with bundled schemas).")
+@click.option("--strict/--no-strict", default=True, show_default=True,
+              help="Report fields the schema does not define (unknown-field).")
+@click.option("--crd", "crds", multiple=True, metavar="PATH",
+              help="CustomResourceDefinitions to validate custom resources with (repeatable; not linted).")
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output.")
 def lint(paths: tuple[str, ...], fmt: str, output: str | None, namespace: str, enable: tuple[str, ...],
-         disable: tuple[str, ...], fail_on: str, verbose: bool) -> None:
+         disable: tuple[str, ...], fail_on: str, kube_version: str | None, strict: bool, crds: tuple[str, ...],
+         verbose: bool) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
@@ -63,9 +70,21 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, namespace: str, e
     _check_rule_ids(enabled_ids, "--enable")
     _check_rule_ids(disabled_ids, "--disable")
     enabled = (default_rule_ids() | set(enabled_ids)) - set(disabled_ids)
+    if not strict:
+        enabled.discard("unknown-field")
+    if kube_version is not None:
+        from .validation import UnsupportedVersion, normalize_version
+
+        try:
+            kube_version = normalize_version(kube_version)
+        except UnsupportedVersion as exc:
+            raise click.BadParameter(str(exc), param_hint="--kube-version") from exc
 
     found = discover(paths or (".",))
-    result = Engine(LintOptions(namespace=namespace, enabled=enabled)).run(found.sources, found.notices)
+    crd_found = discover(crds)
+    options = LintOptions(namespace=namespace, enabled=enabled, kube_version=kube_version,
+                          crd_sources=crd_found.sources)
+    result = Engine(options).run(found.sources, [*found.notices, *crd_found.notices])
 
     for notice in result.notices:
         prefix = "error" if notice.error else "skipped"

@@ -18,6 +18,7 @@ from .index import ObjectIndex
 from .model import K8sObject
 from .parser import Document, Problem, decode, parse
 from .registry import REGISTRY, Context, Rule
+from .validation import SchemaStore, default_version
 
 DEFAULT_NAMESPACE = "default"
 
@@ -57,6 +58,8 @@ def default_rule_ids() -> set[str]:
 class LintOptions:
     namespace: str = DEFAULT_NAMESPACE
     enabled: set[str] = field(default_factory=default_rule_ids)
+    kube_version: str | None = None  # None: the newest version with bundled schemas
+    crd_sources: Sequence[Source] = ()  # --crd: CustomResourceDefinitions used for validation only
 
 
 class Engine:
@@ -93,21 +96,32 @@ class Engine:
         for source in sources:
             objects.extend(self._load(source, result))
         result.objects = len(objects)
-        self._check(objects, ObjectIndex(objects), result)
+        crds = [o.data for o in objects if _is_crd(o)]
+        for source in self.options.crd_sources:
+            crds.extend(o.data for o in self._load(source, result, lint=False) if _is_crd(o))
+        schemas = SchemaStore(self.options.kube_version or default_version(), crds)
+        self._check(objects, Context(ObjectIndex(objects), schemas), result)
         result.findings = [f for f in result.findings if f.rule in self.options.enabled
                            or f.rule == "internal-error"]
         result.findings.sort(key=Finding.sort_key)
         return result
 
-    def _load(self, source: Source, result: RunResult) -> list[K8sObject]:
+    def _load(self, source: Source, result: RunResult, lint: bool = True) -> list[K8sObject]:
+        """Read, parse and identify the objects of one source. With lint=False (context files such
+        as --crd) nothing is reported about the file but its read errors."""
         report = FileReport(source.name)
-        result.files.append(report)
         try:
             raw = source.read()
         except OSError as exc:
             report.error = f"cannot read: {exc.strerror or exc}"
             result.notices.append(Notice(source.name, report.error, True))
+            if lint:
+                result.files.append(report)
             return []
+        if lint:
+            result.files.append(report)
+        else:
+            result = RunResult()  # findings about context files are not reported
         text, problem = decode(raw)
         if text is None:
             assert problem is not None
@@ -166,8 +180,7 @@ class Engine:
         return Finding(rule.id, rule.severity, problem.message, Location(name, problem.line, problem.column),
                        remediation=rule.remediation)
 
-    def _check(self, objects: list[K8sObject], index: ObjectIndex, result: RunResult) -> None:
-        ctx = Context(index)
+    def _check(self, objects: list[K8sObject], ctx: Context, result: RunResult) -> None:
         findings = result.findings
         for obj in objects:
             for rule in self._rules_for(obj.kind):
@@ -198,6 +211,10 @@ class Engine:
         message = f"rule {rule.id} crashed on {obj.describe()}: {type(exc).__name__}: {exc}"
         return Finding("internal-error", meta.severity, message, Location(obj.file, line, col), obj.ref,
                        "", meta.remediation)
+
+
+def _is_crd(obj: K8sObject) -> bool:
+    return obj.kind == "CustomResourceDefinition" and obj.api_version == "apiextensions.k8s.io/v1"
 
 
 def _identity_problem(data: Any) -> str | None:

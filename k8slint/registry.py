@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .findings import Severity, Violation
 from .index import ObjectIndex
 from .model import K8sObject
+from .validation import SchemaStore
 
 _KEBAB = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
 
@@ -23,6 +24,7 @@ class Context:
     """What a rule may read besides the object it checks."""
 
     index: ObjectIndex
+    schemas: SchemaStore
 
 
 Check = Callable[[K8sObject, Context], Iterable[Violation]]

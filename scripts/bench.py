@@ -98,7 +98,23 @@ def synthetic(docs: int) -> Path | None:
     return out
 
 
-def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str]) -> None:
+SCHEMA_RULES = "schema-violation,unknown-field,unknown-kind,removed-api-version,deprecated-api-version"
+
+
+def count_objects(target: Path) -> int:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
+        pass
+    subprocess.run([sys.executable, "-m", "k8slint", "lint", "--format", "json", "--output", out.name,
+                    str(target)], capture_output=True)
+    import json
+
+    with open(out.name, encoding="utf-8") as handle:
+        objects = json.load(handle)["summary"]["objects"]
+    os.unlink(out.name)
+    return objects
+
+
+def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str], peers: bool = False) -> None:
     files = manifest_files(target)
     size = sum(os.path.getsize(f) for f in files) / 1e6
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
@@ -108,6 +124,9 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str])
         "ruamel C compose (nodes with positions)": [sys.executable, "-c", RUAMEL_COMPOSE, listing.name],
         "k8slint lint (default rules)": [sys.executable, "-m", "k8slint", "lint", "--format", "json",
                                          "--output", os.devnull, *extra, str(target)],
+        "k8slint lint, schema validation off": [
+            sys.executable, "-m", "k8slint", "lint", "--format", "json", "--output", os.devnull,
+            "--disable", SCHEMA_RULES, *extra, str(target)],
     }
     if target.is_file():
         commands["python -c 'import ruamel.yaml, jsonschema'"] = [
@@ -118,12 +137,25 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str])
             samples[label].append(measure(cmd))
     os.unlink(listing.name)
     med = {k: median(v) for k, v in samples.items()}
+    kv = Path(sys.executable).parent / "kubernetes-validate"
+    if peers and kv.exists():  # slow: one run only
+        med["kubernetes-validate --strict (1 run)"] = measure([str(kv), "--strict", "--quiet", "--no-warn", *files])
     floor = med["parse floor: PyYAML C SafeLoader load"]
     rows.append(f"\n### {name}: {len(files)} files, {size:.1f} MB, median of {runs} runs\n")
     rows.append("| command | wall s | CPU s | peak RSS MB | wall / parse floor |")
     rows.append("|---|---:|---:|---:|---:|")
     for label, m in med.items():
         rows.append(f"| {label} | {m.wall:.2f} | {m.cpu:.2f} | {m.rss_mb:.0f} | {m.wall / floor.wall:.2f}x |")
+    lint, off = med["k8slint lint (default rules)"], med["k8slint lint, schema validation off"]
+    parse_cost = med["ruamel C compose (nodes with positions)"]
+    rows.append(f"\nschema validation cost: {lint.wall - off.wall:.2f} s wall "
+                f"({(lint.wall - off.wall) / parse_cost.wall:.2f}x the C compose of the same files)")
+    if "kubernetes-validate --strict (1 run)" in med:
+        docs = count_objects(target)
+        kv_ms = med["kubernetes-validate --strict (1 run)"].wall / docs * 1000
+        ours = (lint.wall - off.wall) / docs * 1000
+        rows.append(f"per document ({docs} objects): kubernetes-validate CLI {kv_ms:.2f} ms (whole run), "
+                    f"k8slint schema validation {ours:.3f} ms, whole k8slint lint {lint.wall / docs * 1000:.2f} ms")
     if "python -c 'import ruamel.yaml, jsonschema'" in med:
         imp = med["python -c 'import ruamel.yaml, jsonschema'"]
         lint = med["k8slint lint (default rules)"]
@@ -144,7 +176,7 @@ def main() -> None:
     if args.no_corpus:
         pass
     elif real.is_dir():
-        bench("../shared/corpus/real", real, args.runs, [], rows)
+        bench("../shared/corpus/real", real, args.runs, [], rows, peers=True)
     else:
         print(f"skipped: real corpus ({real} not found)")
     for docs in filter(None, args.synthetic.split(",")):

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 _EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+)")
+_OPTIONS = re.compile(r"#\s*lint-options:\s*(.+)")
 
 
 def lint(*paths: str | os.PathLike[str], enable: set[str] = frozenset(), namespace: str = "default",
@@ -34,6 +35,28 @@ def expected_markers(path: Path) -> set[tuple[str, int, str]]:
                 if rule.strip():
                     out.add((str(path), lineno, rule.strip()))
     return out
+
+
+def fixture_options(files: list[Path]) -> dict[str, object]:
+    """`# lint-options: kube-version=1.29 crd=other.yaml` in a fixture -> LintOptions fields."""
+    from k8slint.discovery import Source
+
+    options: dict[str, object] = {}
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines()[:5]:
+            match = _OPTIONS.search(line)
+            if not match:
+                continue
+            for item in match.group(1).split():
+                key, _, value = item.partition("=")
+                if key == "kube-version":
+                    options["kube_version"] = value
+                elif key == "crd":
+                    crd = path.parent / value
+                    options["crd_sources"] = [Source(str(crd), str(crd))]
+                else:
+                    raise ValueError(f"{path}: unknown lint option {key!r}")
+    return options
 
 
 def fixture_units() -> list[tuple[str, Path]]:

@@ -177,3 +177,31 @@ def test_installed_console_script_and_module() -> None:
     assert "Traceback" not in proc.stderr
     mod = subprocess.run([sys.executable, "-m", "k8slint", "lint", str(EXAMPLES)], capture_output=True, text=True)
     assert mod.returncode == 0, mod.stderr
+
+
+def test_kube_version_option() -> None:
+    hpa = str(FIXTURES / "removed-api-version" / "pass-older-target.yaml")
+    assert "  removed-api-version  " in run("lint", hpa).output
+    older = run("lint", "--kube-version", "v1.25.3", hpa)
+    assert "  deprecated-api-version  " in older.output and "  removed-api-version  " not in older.output
+    bad = CliRunner().invoke(cli, ["lint", "--kube-version", "1.12", hpa])
+    assert bad.exit_code == 2
+    assert "unsupported Kubernetes version '1.12'; supported: 1.25," in bad.output
+
+
+def test_no_strict_turns_unknown_fields_off() -> None:
+    typos = str(FIXTURES / "unknown-field" / "fail-typos.yaml")
+    assert "unknown-field" in run("lint", typos).output
+    assert run("lint", "--no-strict", typos).exit_code == 0
+
+
+def test_crd_option(tmp_path: Path) -> None:
+    gadget = FIXTURES / "unknown-kind" / "pass-crd-given.yaml"
+    crd = FIXTURES / "unknown-kind" / "crds" / "gadget-crd.yaml"
+    without = run("lint", "--fail-on", "info", str(gadget))
+    assert "unknown-kind" in without.output and "schema-violation" not in without.output
+    report = json.loads(run("lint", "--format", "json", "--crd", str(crd), str(gadget)).output)
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("schema-violation", 16)]
+    assert [f["file"] for f in report["files"]] == [str(gadget)]  # the CRD file is not linted
+    missing = run("lint", "--crd", str(tmp_path / "nope.yaml"), str(gadget))
+    assert missing.exit_code == 2 and "nope.yaml: no such file or directory" in missing.output

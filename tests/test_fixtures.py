@@ -13,14 +13,14 @@ import pytest
 
 from k8slint.registry import REGISTRY
 
-from .helpers import FIXTURES, expected_markers, fixture_units, lint, unit_files
+from .helpers import FIXTURES, expected_markers, fixture_options, fixture_units, lint, unit_files
 
 UNITS = fixture_units()
 
 
 @pytest.mark.parametrize(("rule_id", "unit"), UNITS, ids=[f"{r}/{u.name}" for r, u in UNITS])
 def test_fixture_findings_match_markers(rule_id: str, unit: Path) -> None:
-    result = lint(unit, enable={rule_id})
+    result = lint(unit, enable={rule_id}, **fixture_options(unit_files(unit)))
     assert not result.notices, result.notices
     got = {(f.location.file, f.location.line, f.rule) for f in result.findings}
     expected = set().union(*(expected_markers(p) for p in unit_files(unit)))

@@ -1,0 +1,97 @@
+"""Resource quantities must parse as Kubernetes quantities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..findings import Path, Severity, Violation
+from ..model import K8sObject, as_dict, as_list, get_in
+from ..quantity import EXAMPLES, parse_quantity
+from ..registry import Context, rule
+
+
+def _map(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
+    for key, value in as_dict(get_in(data, path)).items():
+        yield (*path, key), value
+
+
+def _requirements(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
+    """requests and limits of a ResourceRequirements at `path`."""
+    for part in ("requests", "limits"):
+        yield from _map(data, (*path, part))
+
+
+def _pod_spec_quantities(obj: K8sObject) -> Iterator[tuple[Path, Any]]:
+    spec_path = obj.pod_spec_path
+    spec = obj.pod_spec()
+    if spec_path is None or spec is None:
+        return
+    for group in ("containers", "initContainers", "ephemeralContainers"):
+        for i, _ in enumerate(as_list(spec.get(group))):
+            yield from _requirements(obj.data, (*spec_path, group, i, "resources"))
+    yield from _requirements(obj.data, (*spec_path, "resources"))  # pod-level resources
+    yield from _map(obj.data, (*spec_path, "overhead"))
+    for i, volume in enumerate(as_list(spec.get("volumes"))):
+        volume = as_dict(volume)
+        if "emptyDir" in volume and "sizeLimit" in as_dict(volume["emptyDir"]):
+            yield (*spec_path, "volumes", i, "emptyDir", "sizeLimit"), volume["emptyDir"]["sizeLimit"]
+        template = (*spec_path, "volumes", i, "ephemeral", "volumeClaimTemplate", "spec", "resources")
+        yield from _requirements(obj.data, template)
+
+
+def resource_quantities(obj: K8sObject) -> Iterator[tuple[Path, Any]]:
+    """(path, value) of every field of `obj` that holds a resource quantity."""
+    kind = obj.kind
+    yield from _pod_spec_quantities(obj)
+    if kind == "StatefulSet":
+        for i, _ in enumerate(as_list(get_in(obj.data, ("spec", "volumeClaimTemplates")))):
+            yield from _requirements(obj.data, ("spec", "volumeClaimTemplates", i, "spec", "resources"))
+    elif kind == "PersistentVolumeClaim":
+        yield from _requirements(obj.data, ("spec", "resources"))
+    elif kind == "PersistentVolume":
+        yield from _map(obj.data, ("spec", "capacity"))
+    elif kind == "ResourceQuota":
+        yield from _map(obj.data, ("spec", "hard"))
+    elif kind == "LimitRange":
+        for i, _ in enumerate(as_list(get_in(obj.data, ("spec", "limits")))):
+            for part in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+                yield from _map(obj.data, ("spec", "limits", i, part))
+
+
+_KINDS = frozenset({"Pod", "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet",
+                    "Job", "CronJob", "PodTemplate", "PersistentVolumeClaim", "PersistentVolume",
+                    "ResourceQuota", "LimitRange"})
+
+
+@rule(
+    "invalid-quantity",
+    severity=Severity.ERROR,
+    summary="A resource quantity (requests, limits, quota, LimitRange, storage size) is not a Kubernetes quantity.",
+    why=(
+        "The API server rejects the object ('quantities must match the regular expression ...'), "
+        "but the published schemas accept any string, so `cpu: lots` or `memory: 1GB` pass other "
+        "validators. Negative requests and limits are rejected too."
+    ),
+    remediation=(
+        f"Write a number with an optional suffix: {EXAMPLES}. Memory takes Ki, Mi, Gi (powers of 2) "
+        "or k, M, G (powers of 10) — `1GB` is not valid, `1G` or `1Gi` is; CPU takes millicores (`250m`)."
+    ),
+    kinds=_KINDS,
+    tags=("resources", "schema"),
+)
+def invalid_quantity(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    from ..findings import render_path
+
+    for path, value in resource_quantities(obj):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            continue  # not a string or number at all: schema-violation reports the type
+        parsed = parse_quantity(value)
+        shown = f'"{value}"' if isinstance(value, str) else repr(value)
+        if parsed is None:
+            hint = ""
+            if isinstance(value, str) and value[-1:] in ("B", "b") and parse_quantity(value[:-1]) is not None:
+                hint = f" (drop the B: {value[:-1]})"
+            yield Violation(path, f"{render_path(path)} {shown} is not a Kubernetes quantity{hint}; {EXAMPLES}")
+        elif parsed < 0:
+            yield Violation(path, f"{render_path(path)} {shown} must not be negative")

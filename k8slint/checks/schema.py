@@ -1,0 +1,139 @@
+"""Schema rules: the object against the OpenAPI schema of its apiVersion/kind for the target version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..deprecations import deprecated_in, removed_in
+from ..findings import Severity, Violation
+from ..model import K8sObject
+from ..registry import Context, rule
+
+_SCHEMA_EXEMPTIONS = (
+    "Objects of removed API versions: removed-api-version reports those instead of a missing schema.",
+    "Kinds without any schema (custom resources whose CustomResourceDefinition is not in the run): "
+    "unknown-kind reports them once per kind.",
+)
+
+
+@rule(
+    "schema-violation",
+    severity=Severity.ERROR,
+    summary=(
+        "The object violates the Kubernetes OpenAPI schema of its apiVersion and kind for the target "
+        "version: a wrong type, a missing required field, a value outside an enumeration, a bad format."
+    ),
+    why=(
+        "The API server rejects the object at deploy time (`kubectl apply` fails with 'invalid "
+        "type', 'Required value' or 'Unsupported value'). Every violation of the object is reported, "
+        "not just the first, at the offending value; a missing required field is reported at the "
+        "mapping that lacks it."
+    ),
+    remediation=(
+        "Fix the value as the message says (`replicas: 3`, not `replicas: \"3\"`; quote label and "
+        "environment values that YAML would read as numbers or booleans). Validate against your "
+        "cluster's version with `--kube-version`."
+    ),
+    kinds=None,
+    exemptions=_SCHEMA_EXEMPTIONS,
+    tags=("schema",),
+)
+def schema_violation(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    for error in ctx.schemas.errors(obj):
+        if not error.unknown_field:
+            yield Violation(error.path, error.message)
+
+
+@rule(
+    "unknown-field",
+    severity=Severity.ERROR,
+    summary="A field the schema does not define (a typo, or a field at the wrong level).",
+    why=(
+        "`kubectl apply` rejects unknown fields (strict field validation); older tools silently "
+        "dropped them, so `imagePullPolcy: Always` or a `resources` block indented one level too "
+        "deep simply had no effect."
+    ),
+    remediation=(
+        "Fix the spelling (the message suggests the closest defined field) or move the field to "
+        "the level where it belongs. `--no-strict` turns this rule off."
+    ),
+    kinds=None,
+    exemptions=(
+        *_SCHEMA_EXEMPTIONS,
+        "Fields under `x-kubernetes-preserve-unknown-fields` in a custom resource schema.",
+    ),
+    tags=("schema",),
+)
+def unknown_field(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    for error in ctx.schemas.errors(obj):
+        if error.unknown_field:
+            yield Violation(error.path, error.message)
+
+
+@rule(
+    "removed-api-version",
+    severity=Severity.ERROR,
+    summary="The apiVersion of this kind is no longer served by the target Kubernetes version.",
+    why=(
+        "The API server answers 'no matches for kind' and nothing is created: the usual surprise "
+        "after a cluster upgrade. The table follows the Kubernetes deprecated API migration guide."
+    ),
+    remediation=(
+        "Change apiVersion to the replacement named in the message and apply the changes listed "
+        "in the migration guide for that kind; or target an older version with `--kube-version`."
+    ),
+    kinds=None,
+    tags=("api-versions",),
+)
+def removed_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    entry = removed_in(obj.api_version, obj.kind, ctx.schemas.version)
+    if entry:
+        yield Violation(("apiVersion",), (
+            f"{obj.api_version} {obj.kind} was removed in Kubernetes {entry.removed} (deprecated "
+            f"since {entry.deprecated}; target version {ctx.schemas.version}): {entry.advice()}"
+        ))
+
+
+@rule(
+    "deprecated-api-version",
+    severity=Severity.WARNING,
+    summary="The apiVersion of this kind is deprecated in the target Kubernetes version and will be removed.",
+    why=(
+        "It still works today, and stops working on the upgrade that removes it; the API server "
+        "already warns on every request."
+    ),
+    remediation="Move to the replacement apiVersion named in the message before upgrading.",
+    kinds=None,
+    tags=("api-versions",),
+)
+def deprecated_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    entry = deprecated_in(obj.api_version, obj.kind, ctx.schemas.version)
+    if entry:
+        yield Violation(("apiVersion",), (
+            f"{obj.api_version} {obj.kind} is deprecated since Kubernetes {entry.deprecated} and is "
+            f"removed in {entry.removed}: {entry.advice()}"
+        ))
+
+
+@rule(
+    "unknown-kind",
+    severity=Severity.INFO,
+    summary="No schema is known for this apiVersion and kind (reported once per kind).",
+    why=(
+        "Objects of this kind are not schema-validated: typically custom resources whose "
+        "CustomResourceDefinition is neither in the run nor given with `--crd`."
+    ),
+    remediation=(
+        "Add the CustomResourceDefinition to the linted paths or pass it with `--crd PATH`; "
+        "disable this rule if you do not want custom resources validated."
+    ),
+    kinds=None,
+    tags=("schema",),
+)
+def unknown_kind(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    status = ctx.schemas.status(obj.api_version, obj.kind)
+    if status.state == "unknown" and ctx.schemas.first_of_kind(obj):
+        yield Violation(("kind",), (
+            f"no schema for {obj.kind} ({obj.api_version}): objects of this kind are not validated; "
+            "add its CustomResourceDefinition to the run or pass it with --crd"
+        ))

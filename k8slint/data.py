@@ -1,0 +1,44 @@
+"""Data files shipped with k8slint: the repository's rules/ and schemas/ folders.
+
+In the installed package they are the `k8slint._rules` and `k8slint._schemas` packages (see
+pyproject.toml: the folders are mapped, not copied, so the repository keeps one copy).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def _folder(package: str, repo_folder: str) -> Path:
+    try:
+        return Path(str(resources.files(package)))
+    except ModuleNotFoundError:  # running from a source tree that was not installed
+        return _REPO / repo_folder
+
+
+@cache
+def load_data(name: str) -> Any:
+    """A YAML data file of rules/, parsed with our own parser (first document)."""
+    from .parser import decode, parse
+
+    path = _folder("k8slint._rules", "rules") / name
+    text, problem = decode(path.read_bytes())
+    if text is None:
+        raise ValueError(f"{path}: {problem}")
+    result = parse(text, str(path))
+    if result.problems:
+        raise ValueError(f"{path}: {result.problems[0]}")
+    return result.documents[0].data if result.documents else None
+
+
+@cache
+def load_schema(name: str) -> Any:
+    """A JSON Schema of schemas/."""
+    with open(_folder("k8slint._schemas", "schemas") / name, encoding="utf-8") as handle:
+        return json.load(handle)

@@ -1,0 +1,1 @@
+"""JSON Schemas of k8slint formats (installed as the k8slint._schemas package)."""

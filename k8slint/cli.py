@@ -54,10 +54,14 @@ def cli() -> None:
               help="Report fields the schema does not define (unknown-field).")
 @click.option("--crd", "crds", multiple=True, metavar="PATH",
               help="CustomResourceDefinitions to validate custom resources with (repeatable; not linted).")
+@click.option("--nodes", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Nodes a DaemonSet runs on, for ResourceQuota totals.")
+@click.option("--replicas", "replicas_mode", type=click.Choice(("spec", "max")), default="spec", show_default=True,
+              help="Replicas counted for ResourceQuota totals: spec.replicas, or an HPA's maxReplicas.")
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output.")
 def lint(paths: tuple[str, ...], fmt: str, output: str | None, namespace: str, enable: tuple[str, ...],
          disable: tuple[str, ...], fail_on: str, kube_version: str | None, strict: bool, crds: tuple[str, ...],
-         verbose: bool) -> None:
+         nodes: int, replicas_mode: str, verbose: bool) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
@@ -65,6 +69,7 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, namespace: str, e
     """
     from .discovery import discover
     from .engine import Engine, LintOptions, default_rule_ids, exit_code
+    from .registry import RunSettings
 
     enabled_ids, disabled_ids = _split(enable), _split(disable)
     _check_rule_ids(enabled_ids, "--enable")
@@ -83,7 +88,7 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, namespace: str, e
     found = discover(paths or (".",))
     crd_found = discover(crds)
     options = LintOptions(namespace=namespace, enabled=enabled, kube_version=kube_version,
-                          crd_sources=crd_found.sources)
+                          crd_sources=crd_found.sources, settings=RunSettings(nodes, replicas_mode))
     result = Engine(options).run(found.sources, [*found.notices, *crd_found.notices])
 
     for notice in result.notices:

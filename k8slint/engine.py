@@ -17,7 +17,7 @@ from .findings import Finding, Location, RelatedLocation, Severity, Violation, r
 from .index import ObjectIndex
 from .model import K8sObject
 from .parser import Document, Problem, decode, parse
-from .registry import REGISTRY, Context, Rule
+from .registry import REGISTRY, Context, Rule, RunSettings
 from .validation import SchemaStore, default_version
 
 DEFAULT_NAMESPACE = "default"
@@ -60,6 +60,7 @@ class LintOptions:
     enabled: set[str] = field(default_factory=default_rule_ids)
     kube_version: str | None = None  # None: the newest version with bundled schemas
     crd_sources: Sequence[Source] = ()  # --crd: CustomResourceDefinitions used for validation only
+    settings: RunSettings = field(default_factory=RunSettings)
 
 
 class Engine:
@@ -100,7 +101,7 @@ class Engine:
         for source in self.options.crd_sources:
             crds.extend(o.data for o in self._load(source, result, lint=False) if _is_crd(o))
         schemas = SchemaStore(self.options.kube_version or default_version(), crds)
-        self._check(objects, Context(ObjectIndex(objects), schemas), result)
+        self._check(objects, Context(ObjectIndex(objects), schemas, self.options.settings), result)
         result.findings = [f for f in result.findings if f.rule in self.options.enabled
                            or f.rule == "internal-error"]
         result.findings.sort(key=Finding.sort_key)

@@ -55,27 +55,28 @@ def parse_quantity(value: object) -> Fraction | None:
 
 
 def format_quantity(value: Fraction, binary: bool = False) -> str:
-    """A short readable rendering: 1.5 (cpu), 500m, 128Mi (binary=True), 1G."""
+    """The shortest readable rendering: 1.5 and 500m (cpu), 128Mi or 2G (memory), 4."""
     if value == 0:
         return "0"
-    if binary:
-        for suffix, mult in sorted(_BINARY.items(), key=lambda kv: -kv[1]):
-            scaled = value / mult
-            if abs(scaled) >= 1 and scaled.denominator == 1:
-                return f"{scaled.numerator}{suffix}"
+    candidates = []
     if value.denominator == 1:
-        for suffix in ("E", "P", "T", "G", "M", "k"):
+        candidates.append(str(value.numerator))
+        for suffix, mult in _BINARY.items():
+            scaled = value / mult
+            if scaled.denominator == 1:
+                candidates.append(f"{scaled.numerator}{suffix}")
+        for suffix in ("k", "M", "G", "T", "P", "E"):
             scaled = value / _DECIMAL[suffix]
-            if scaled.denominator == 1 and abs(scaled) >= 1 and value.numerator % 1000 == 0:
-                return f"{scaled.numerator}{suffix}"
-        return str(value.numerator)
-    milli = value * 1000
-    if milli.denominator == 1:
-        whole, rest = divmod(abs(milli.numerator), 1000)
-        sign = "-" if value < 0 else ""
-        if rest == 0:
-            return f"{sign}{whole}"
-        if whole == 0:
-            return f"{milli.numerator}m"
-        return f"{sign}{whole}.{str(rest).rjust(3, '0').rstrip('0')}"
-    return f"{float(value):g}"
+            if scaled.denominator == 1:
+                candidates.append(f"{scaled.numerator}{suffix}")
+    else:
+        milli = value * 1000
+        if milli.denominator == 1:
+            whole, rest = divmod(abs(milli.numerator), 1000)
+            sign = "-" if value < 0 else ""
+            candidates.append(f"{milli.numerator}m" if whole == 0 else
+                              f"{sign}{whole}.{str(rest).rjust(3, '0').rstrip('0')}")
+        else:
+            candidates.append(f"{float(value):g}")
+    # shortest wins; on a tie prefer binary suffixes for memory-like resources, decimal otherwise
+    return min(candidates, key=lambda c: (len(c), (c[-1] != "i") if binary else (c[-1] == "i")))

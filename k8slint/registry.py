@@ -20,11 +20,21 @@ _KEBAB = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
 
 
 @dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Run-wide options some rules read (quota arithmetic)."""
+
+    nodes: int = 1  # DaemonSet pods are counted once per node
+    replicas: str = "spec"  # "spec": spec.replicas; "max": an HPA's maxReplicas for its target
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """What a rule may read besides the object it checks."""
 
     index: ObjectIndex
     schemas: SchemaStore
+    settings: RunSettings = field(default_factory=RunSettings)
+    cache: dict[object, object] = field(default_factory=dict)  # per-run memo shared by rules
 
 
 Check = Callable[[K8sObject, Context], Iterable[Violation]]

@@ -3,6 +3,6 @@
 Imports are explicit (no discovery by file name) so the catalog is exactly what is listed here.
 """
 
-from . import builtin, ports, probes, quantities, schema, selectors, services, volumes
+from . import admission, builtin, ports, probes, quantities, schema, selectors, services, volumes
 
-__all__ = ["builtin", "ports", "probes", "quantities", "schema", "selectors", "services", "volumes"]
+__all__ = ["admission", "builtin", "ports", "probes", "quantities", "schema", "selectors", "services", "volumes"]

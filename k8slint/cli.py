@@ -12,7 +12,7 @@ import click
 from . import __version__
 
 FAIL_ON = ("error", "warning", "info", "never")
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github")
 
 
 def _check_rule_ids(ids: Iterable[str], option: str) -> None:
@@ -41,7 +41,9 @@ def cli() -> None:
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
-@click.option("--output", "-o", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="FILE|FORMAT=PATH",
+              help="FILE: write the report to FILE instead of stdout. FORMAT=PATH (repeatable): also write "
+                   "a report in FORMAT (text, json, sarif, github) to PATH ('-' for stdout).")
 @click.option("--namespace", "-n", default="default", show_default=True,
               help="Namespace of objects that do not set metadata.namespace.")
 @click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule (repeatable, or comma-separated).")
@@ -52,6 +54,9 @@ def cli() -> None:
               "with bundled schemas).")
 @click.option("--strict/--no-strict", default=True, show_default=True,
               help="Report fields the schema does not define (unknown-field).")
+@click.option("--context", "contexts", multiple=True, metavar="PATH",
+              help="More manifests to resolve cross-object references against (repeatable); no findings "
+                   "are reported on them.")
 @click.option("--crd", "crds", multiple=True, metavar="PATH",
               help="CustomResourceDefinitions to validate custom resources with (repeatable; not linted).")
 @click.option("--nodes", type=click.IntRange(min=0), default=1, show_default=True,
@@ -59,9 +64,10 @@ def cli() -> None:
 @click.option("--replicas", "replicas_mode", type=click.Choice(("spec", "max")), default="spec", show_default=True,
               help="Replicas counted for ResourceQuota totals: spec.replicas, or an HPA's maxReplicas.")
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output.")
-def lint(paths: tuple[str, ...], fmt: str, output: str | None, namespace: str, enable: tuple[str, ...],
-         disable: tuple[str, ...], fail_on: str, kube_version: str | None, strict: bool, crds: tuple[str, ...],
-         nodes: int, replicas_mode: str, verbose: bool) -> None:
+def lint(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], namespace: str, enable: tuple[str, ...],
+         disable: tuple[str, ...], fail_on: str, kube_version: str | None, strict: bool,
+         contexts: tuple[str, ...], crds: tuple[str, ...], nodes: int, replicas_mode: str,
+         verbose: bool) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
@@ -85,38 +91,67 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, namespace: str, e
         except UnsupportedVersion as exc:
             raise click.BadParameter(str(exc), param_hint="--kube-version") from exc
 
+    output, extra = _outputs(outputs)
     found = discover(paths or (".",))
     crd_found = discover(crds)
+    context_found = discover(contexts)
     options = LintOptions(namespace=namespace, enabled=enabled, kube_version=kube_version,
-                          crd_sources=crd_found.sources, settings=RunSettings(nodes, replicas_mode))
-    result = Engine(options).run(found.sources, [*found.notices, *crd_found.notices])
+                          crd_sources=crd_found.sources, context_sources=context_found.sources,
+                          settings=RunSettings(nodes, replicas_mode))
+    notices = [*found.notices, *crd_found.notices, *context_found.notices]
+    result = Engine(options).run(found.sources, notices)
 
     for notice in result.notices:
         prefix = "error" if notice.error else "skipped"
         click.echo(f"k8slint: {prefix}: {notice.name}: {notice.message}", err=True)
 
-    if fmt == "json":
-        from .reporters import json as reporter
-    else:
-        from .reporters import text as reporter  # type: ignore[no-redef]
+    stdout_used = False
+    for extra_fmt, path in [(fmt, output or "-"), *extra]:
+        if path == "-":
+            stdout_used = True
+            if extra_fmt == "text" and _color(sys.stdout):
+                from .reporters.text import write_color
 
-    if output:
+                write_color(result, sys.stdout, verbose)
+            else:
+                sys.stdout.write(_reporter(extra_fmt).render(result, verbose))
+            continue
         try:
-            with open(output, "w", encoding="utf-8", errors="replace") as handle:
-                handle.write(reporter.render(result, verbose))
+            with open(path, "w", encoding="utf-8", errors="replace") as handle:
+                handle.write(_reporter(extra_fmt).render(result, verbose))
         except OSError as exc:
-            raise click.UsageError(f"cannot write --output {output}: {exc.strerror}") from exc
+            raise click.UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
+    if not stdout_used:
         from .reporters.text import summary
 
         click.echo(summary(result), err=True)
-    elif fmt == "text" and _color(sys.stdout):
-        from .reporters.text import write_color
-
-        write_color(result, sys.stdout, verbose)
-    else:
-        sys.stdout.write(reporter.render(result, verbose))
     sys.stdout.flush()
     sys.exit(exit_code(result, fail_on))
+
+
+def _outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]]:
+    """--output values -> (file for the main report or None, [(format, path)] of extra reports)."""
+    main: str | None = None
+    extra: list[tuple[str, str]] = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if sep and fmt in FORMATS:
+            if not path:
+                raise click.BadParameter(f"{value!r}: give a path after '=' ('-' for stdout)", param_hint="--output")
+            extra.append((fmt, path))
+        elif main is not None:
+            raise click.BadParameter(
+                f"two report files ({main!r}, {value!r}); use FORMAT=PATH for additional reports",
+                param_hint="--output")
+        else:
+            main = value
+    return main, extra
+
+
+def _reporter(fmt: str):  # type: ignore[no-untyped-def]
+    import importlib
+
+    return importlib.import_module(f".reporters.{fmt}", __package__)
 
 
 def _color(stream: object) -> bool:

@@ -7,6 +7,7 @@ Finding with its location, and turns a crashing rule into an `internal-error` fi
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,7 @@ class LintOptions:
     enabled: set[str] = field(default_factory=default_rule_ids)
     kube_version: str | None = None  # None: the newest version with bundled schemas
     crd_sources: Sequence[Source] = ()  # --crd: CustomResourceDefinitions used for validation only
+    context_sources: Sequence[Source] = ()  # --context: objects resolved against, never reported on
     settings: RunSettings = field(default_factory=RunSettings)
 
 
@@ -97,11 +99,17 @@ class Engine:
         for source in sources:
             objects.extend(self._load(source, result))
         result.objects = len(objects)
-        crds = [o.data for o in objects if _is_crd(o)]
+        linted = {os.path.realpath(s.path) for s in sources if s.path is not None}
+        context: list[K8sObject] = []
+        for source in self.options.context_sources:
+            if source.path is None or os.path.realpath(source.path) not in linted:
+                context.extend(self._load(source, result, lint=False))
+        crds = [o.data for o in (*objects, *context) if _is_crd(o)]
         for source in self.options.crd_sources:
             crds.extend(o.data for o in self._load(source, result, lint=False) if _is_crd(o))
         schemas = SchemaStore(self.options.kube_version or default_version(), crds)
-        self._check(objects, Context(ObjectIndex(objects), schemas, self.options.settings), result)
+        ctx = Context(ObjectIndex([*objects, *context]), schemas, self.options.settings)
+        self._check(objects, ctx, result)
         result.findings = [f for f in result.findings if f.rule in self.options.enabled
                            or f.rule == "internal-error"]
         result.findings.sort(key=Finding.sort_key)

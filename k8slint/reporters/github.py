@@ -1,0 +1,42 @@
+"""GitHub Actions workflow commands: one `::error|warning|notice file=...,line=...,col=...::` per finding.
+
+Escaping follows the runner's rules: in the message `%`, CR and LF are percent-encoded; in property
+values (file, title) also `:` and `,`.
+"""
+
+from __future__ import annotations
+
+from ..engine import RunResult
+from ..findings import Finding
+from .text import summary
+
+_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(finding: Finding) -> str:
+    loc = finding.location
+    props = ",".join((
+        f"file={escape_property(loc.file)}",
+        f"line={loc.line}",
+        f"col={loc.column}",
+        f"title={escape_property(f'k8slint {finding.rule}')}",
+    ))
+    return f"::{_LEVELS[finding.severity.value]} {props}::{escape_data(finding.message)}"
+
+
+def render(result: RunResult, verbose: bool = False) -> str:
+    lines = [command(f) for f in result.findings]
+    for notice in result.notices:
+        level = "error" if notice.error else "notice"
+        lines.append(f"::{level} title={escape_property('k8slint input')}::"
+                     f"{escape_data(f'{notice.name}: {notice.message}')}")
+    lines.append(summary(result))
+    return "\n".join(lines) + "\n"

@@ -108,7 +108,8 @@ def test_microsoft_sarif_validator_reports_nothing(fixture_reports: tuple[dict, 
     proc = subprocess.run([tool, "validate", "--rule-kind", "Sarif;Gh", str(sarif_path), "-o", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert "Analysis completed successfully" in proc.stdout, proc.stdout + proc.stderr
-    problems = [r for r in json.loads(out.read_text())["runs"][0]["results"] if r.get("level") in (None, "error", "warning")]
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    problems = [r for r in results if r.get("level") in (None, "error", "warning")]
     assert not problems, [(p["ruleId"], p["message"]) for p in problems][:10]
     # the validator is real: a log without a region gets a finding
     broken = json.loads(sarif_path.read_text())
@@ -155,8 +156,11 @@ def test_fingerprints_survive_moved_lines(tmp_path: Path) -> None:
     _, second = invoke("lint", "--format", "sarif", str(path))
     a = [r["partialFingerprints"] for r in json.loads(first)["runs"][0]["results"]]
     b = [r["partialFingerprints"] for r in json.loads(second)["runs"][0]["results"]]
-    lines_a = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in json.loads(first)["runs"][0]["results"]]
-    lines_b = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in json.loads(second)["runs"][0]["results"]]
+    def lines(sarif: str) -> list[int]:
+        return [r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                for r in json.loads(sarif)["runs"][0]["results"]]
+
+    lines_a, lines_b = lines(first), lines(second)
     assert a == b and len(set(map(str, a))) == len(a)
     assert [x + 3 for x in lines_a] == lines_b
 

@@ -16,7 +16,9 @@ FORMATS = ("text", "json", "sarif", "github")
 
 
 def _check_rule_ids(ids: Iterable[str], option: str) -> None:
-    from .registry import REGISTRY
+    from .catalog import load
+
+    REGISTRY = load()
 
     for rule_id in ids:
         if rule_id not in REGISTRY:
@@ -37,8 +39,25 @@ def cli() -> None:
     over everything in the run."""
 
 
+class ConfigProblem(click.ClickException):
+    """A broken .k8slint.yaml, rule pack or baseline: exit code 2, message with file:line."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return f"config error: {self.message}"
+
+
+def _explicit(ctx: click.Context, name: str) -> bool:
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
 @cli.command()
 @click.argument("paths", nargs=-1)
+@click.option("--config", "config_path", metavar="FILE",
+              help="Configuration file (default: .k8slint.yaml found from the current directory upward).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="FILE|FORMAT=PATH",
@@ -63,26 +82,77 @@ def cli() -> None:
               help="Nodes a DaemonSet runs on, for ResourceQuota totals.")
 @click.option("--replicas", "replicas_mode", type=click.Choice(("spec", "max")), default="spec", show_default=True,
               help="Replicas counted for ResourceQuota totals: spec.replicas, or an HPA's maxReplicas.")
+@click.option("--baseline", "baseline_path", metavar="FILE",
+              help="Report only findings that are not in this baseline (written by --write-baseline).")
+@click.option("--write-baseline", "write_baseline", metavar="FILE",
+              help="Record the current findings in FILE; they are reported as baselined from then on.")
+@click.option("--show-suppressed", is_flag=True, help="Show suppressed and baselined findings in text output.")
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output.")
-def lint(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], namespace: str, enable: tuple[str, ...],
-         disable: tuple[str, ...], fail_on: str, kube_version: str | None, strict: bool,
-         contexts: tuple[str, ...], crds: tuple[str, ...], nodes: int, replicas_mode: str,
-         verbose: bool) -> None:
+@click.pass_context
+def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str, outputs: tuple[str, ...],
+         namespace: str, enable: tuple[str, ...], disable: tuple[str, ...], fail_on: str, kube_version: str | None,
+         strict: bool, contexts: tuple[str, ...], crds: tuple[str, ...], nodes: int, replicas_mode: str,
+         baseline_path: str | None, write_baseline: str | None, show_suppressed: bool, verbose: bool) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
     unreadable input or internal error.
     """
+    from . import config as configuration
     from .discovery import discover
     from .engine import Engine, LintOptions, default_rule_ids, exit_code
+    from .findings import Severity
     from .registry import RunSettings
+
+    try:
+        config = configuration.load(config_path)
+    except configuration.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    values = config.values
+    # the command line wins over the file, the file over the defaults
+    if not _explicit(ctx, "namespace"):
+        namespace = values.get("namespace", namespace)
+    if not _explicit(ctx, "fail_on"):
+        fail_on = values.get("fail-on", fail_on)
+    if not _explicit(ctx, "kube_version") and "kube-version" in values:
+        kube_version = values["kube-version"]
+    if not _explicit(ctx, "strict"):
+        strict = values.get("strict", strict)
+    if not _explicit(ctx, "nodes"):
+        nodes = values.get("nodes", nodes)
+    if not _explicit(ctx, "replicas_mode"):
+        replicas_mode = values.get("replicas", replicas_mode)
+    contexts = (*[config.resolve(p) for p in values.get("context", [])], *contexts)
+    crds = (*[config.resolve(p) for p in values.get("crd", [])], *crds)
 
     enabled_ids, disabled_ids = _split(enable), _split(disable)
     _check_rule_ids(enabled_ids, "--enable")
     _check_rule_ids(disabled_ids, "--disable")
-    enabled = (default_rule_ids() | set(enabled_ids)) - set(disabled_ids)
+    enabled = default_rule_ids()
+    severities: dict[str, Severity] = {}
+    params: dict[str, dict[str, object]] = {}
+    rule_excludes = {}
+    for rule_id, setting in config.rules.items():
+        if setting.severity == "off":
+            enabled.discard(rule_id)
+        elif setting.severity is not None:
+            enabled.add(rule_id)
+            severities[rule_id] = Severity(setting.severity)
+        if setting.params:
+            params[rule_id] = setting.params
+        if setting.exclude:
+            rule_excludes[rule_id] = config.matcher(setting.exclude)
+    enabled = (enabled | set(enabled_ids)) - set(disabled_ids)
     if not strict:
         enabled.discard("unknown-field")
+    baseline_counts = None
+    if baseline_path:
+        from . import baseline
+
+        try:
+            baseline_counts = baseline.read(baseline_path)
+        except baseline.BaselineError as exc:
+            raise ConfigProblem(str(exc)) from exc
     if kube_version is not None:
         from .validation import UnsupportedVersion, normalize_version
 
@@ -93,13 +163,30 @@ def lint(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], namespace: 
 
     output, extra = _outputs(outputs)
     found = discover(paths or (".",))
+    if config.exclude:
+        excluded = config.matcher(config.exclude)
+        found.sources = [s for s in found.sources if s.path is None or not excluded(s.path)]
     crd_found = discover(crds)
     context_found = discover(contexts)
     options = LintOptions(namespace=namespace, enabled=enabled, kube_version=kube_version,
                           crd_sources=crd_found.sources, context_sources=context_found.sources,
-                          settings=RunSettings(nodes, replicas_mode))
+                          settings=RunSettings(nodes, replicas_mode), severities=severities, params=params,
+                          rule_excludes=rule_excludes, baseline=baseline_counts)
     notices = [*found.notices, *crd_found.notices, *context_found.notices]
     result = Engine(options).run(found.sources, notices)
+    if write_baseline:
+        from . import baseline
+        from .suppress import Suppression
+
+        current = [f for f in result.findings if f.suppression is None and f.rule != "internal-error"]
+        try:
+            baseline.write(write_baseline, current)
+        except OSError as exc:
+            raise click.UsageError(f"cannot write --write-baseline {write_baseline}: {exc.strerror}") from exc
+        for finding in current:
+            finding.suppression = Suppression("baseline", f"recorded in {write_baseline}")
+        click.echo(f"k8slint: wrote {len(current)} findings to {write_baseline}", err=True)
+    show = show_suppressed
 
     for notice in result.notices:
         prefix = "error" if notice.error else "skipped"
@@ -112,13 +199,13 @@ def lint(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], namespace: 
             if extra_fmt == "text" and _color(sys.stdout):
                 from .reporters.text import write_color
 
-                write_color(result, sys.stdout, verbose)
+                write_color(result, sys.stdout, verbose, show)
             else:
-                sys.stdout.write(_reporter(extra_fmt).render(result, verbose))
+                sys.stdout.write(_render(extra_fmt, result, verbose, show))
             continue
         try:
             with open(path, "w", encoding="utf-8", errors="replace") as handle:
-                handle.write(_reporter(extra_fmt).render(result, verbose))
+                handle.write(_render(extra_fmt, result, verbose, show))
         except OSError as exc:
             raise click.UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
     if not stdout_used:
@@ -148,10 +235,13 @@ def _outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]
     return main, extra
 
 
-def _reporter(fmt: str):  # type: ignore[no-untyped-def]
+def _render(fmt: str, result: object, verbose: bool, show_suppressed: bool) -> str:
     import importlib
 
-    return importlib.import_module(f".reporters.{fmt}", __package__)
+    reporter = importlib.import_module(f".reporters.{fmt}", __package__)
+    if fmt == "text":
+        return reporter.render(result, verbose, show_suppressed)  # type: ignore[no-any-return]
+    return reporter.render(result, verbose)  # type: ignore[no-any-return]
 
 
 def _color(stream: object) -> bool:
@@ -159,17 +249,40 @@ def _color(stream: object) -> bool:
     return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
+def _catalog(config_path: str | None):  # type: ignore[no-untyped-def]
+    """The catalog, with the policy packs of the configuration's rule-dirs."""
+    from . import catalog
+    from . import config as configuration
+
+    try:
+        configuration.load(config_path)
+    except configuration.ConfigError as exc:
+        raise ConfigProblem(str(exc)) from exc
+    return catalog.load()
+
+
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text",
               show_default=True)
-def rules_command(fmt: str) -> None:
+@click.option("--config", "config_path", metavar="FILE", help="Configuration whose rule-dirs to include.")
+def rules_command(fmt: str, config_path: str | None) -> None:
     """List the rule catalog: id, default severity, enabled by default, summary."""
-    from . import (
-        checks,  # noqa: F401  (registers the built-in rules)
-        ruledocs,
-    )
+    from . import ruledocs
 
+    _catalog(config_path)
     sys.stdout.write({"json": ruledocs.as_json, "markdown": ruledocs.as_markdown}.get(fmt, ruledocs.as_table)())
+
+
+@cli.command("explain")
+@click.argument("rule_id", metavar="RULE")
+@click.option("--config", "config_path", metavar="FILE", help="Configuration whose rule-dirs to include.")
+def explain_command(rule_id: str, config_path: str | None) -> None:
+    """Explain a rule: what it does, why it matters, how to fix it, options and examples."""
+    from .ruledocs import explain
+
+    registry = _catalog(config_path)
+    _check_rule_ids([rule_id], "RULE")
+    sys.stdout.write(explain(registry[rule_id]))
 
 
 def main() -> None:

@@ -22,6 +22,11 @@ def _folder(package: str, repo_folder: str) -> Path:
         return _REPO / repo_folder
 
 
+def data_folder() -> Path:
+    """The rules/ folder (packs and data tables)."""
+    return _folder("k8slint._rules", "rules")
+
+
 @cache
 def load_data(name: str) -> Any:
     """A YAML data file of rules/, parsed with our own parser (first document)."""

@@ -6,22 +6,27 @@ Finding with its location, and turns a crashing rule into an `internal-error` fi
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import checks  # noqa: F401  (registers the built-in rules)
+from . import baseline, catalog
 from .discovery import Notice, Source
 from .findings import Finding, Location, RelatedLocation, Severity, Violation, render_path
 from .index import ObjectIndex
 from .model import K8sObject
 from .parser import Document, Problem, decode, parse
 from .registry import REGISTRY, Context, Rule, RunSettings
+from .suppress import ALL, FileComments, Mention, Suppression, annotation_suppressions, parse_comments
 from .validation import SchemaStore, default_version
 
 DEFAULT_NAMESPACE = "default"
+catalog.load()
 
 
 @dataclass
@@ -48,7 +53,12 @@ class RunResult:
         return [f for f in self.findings if f.rule == "internal-error"]
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
+        """Unsuppressed findings of `severity` (suppressed ones never count)."""
+        return sum(1 for f in self.findings if f.severity is severity and f.suppression is None)
+
+    @property
+    def suppressed(self) -> int:
+        return sum(1 for f in self.findings if f.suppression is not None)
 
 
 def default_rule_ids() -> set[str]:
@@ -63,6 +73,10 @@ class LintOptions:
     crd_sources: Sequence[Source] = ()  # --crd: CustomResourceDefinitions used for validation only
     context_sources: Sequence[Source] = ()  # --context: objects resolved against, never reported on
     settings: RunSettings = field(default_factory=RunSettings)
+    severities: dict[str, Severity] = field(default_factory=dict)  # per-rule severity overrides
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-rule parameters (validated)
+    rule_excludes: dict[str, Callable[[str], bool]] = field(default_factory=dict)  # file matchers
+    baseline: Counter[tuple[str, str, str, str]] | None = None
 
 
 class Engine:
@@ -71,6 +85,8 @@ class Engine:
         enabled = self.options.enabled
         self.rules: list[Rule] = [r for r in REGISTRY if r.id in enabled and not r.builtin]
         self._by_kind: dict[str, list[Rule]] = {}
+        self._comments: dict[str, FileComments] = {}
+        self._mentions: list[Mention] = []
 
     def _rules_for(self, kind: str) -> list[Rule]:
         rules = self._by_kind.get(kind)
@@ -110,10 +126,46 @@ class Engine:
         schemas = SchemaStore(self.options.kube_version or default_version(), crds)
         ctx = Context(ObjectIndex([*objects, *context]), schemas, self.options.settings)
         self._check(objects, ctx, result)
-        result.findings = [f for f in result.findings if f.rule in self.options.enabled
-                           or f.rule == "internal-error"]
+        self._unknown_suppressions(result)
+        enabled = self.options.enabled
+        excludes = self.options.rule_excludes
+        result.findings = [
+            f for f in result.findings
+            if (f.rule in enabled or f.rule == "internal-error")
+            and not (f.rule in excludes and excludes[f.rule](f.location.file))
+        ]
+        for finding in result.findings:
+            self._suppress(finding)
         result.findings.sort(key=Finding.sort_key)
+        if self.options.baseline is not None:
+            remaining = Counter(self.options.baseline)
+            for finding in result.findings:
+                key = baseline.key(finding)
+                if finding.suppression is None and remaining[key] > 0 and finding.rule != "internal-error":
+                    remaining[key] -= 1
+                    finding.suppression = Suppression("baseline", "in the baseline")
         return result
+
+    def _suppress(self, finding: Finding) -> None:
+        if finding.suppression is not None or finding.rule == "internal-error":
+            return
+        comments = self._comments.get(finding.location.file)
+        if comments is not None:
+            finding.suppression = comments.suppression(finding.rule, finding.location.line)
+
+    def _unknown_suppressions(self, result: RunResult) -> None:
+        rule = REGISTRY["unknown-suppression"]
+        known = {r.id for r in REGISTRY} | {ALL}
+        for m in self._mentions:
+            if m.rule in known:
+                continue
+            close = difflib.get_close_matches(m.rule, sorted(known), n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            file = m.obj.file if m.obj else m.file
+            result.findings.append(Finding(
+                rule.id, self._severity(rule), f'suppression names unknown rule "{m.rule}"{hint}',
+                Location(file, m.line, m.column), m.obj.ref if m.obj else None,
+                render_path(m.path), rule.remediation))
 
     def _load(self, source: Source, result: RunResult, lint: bool = True) -> list[K8sObject]:
         """Read, parse and identify the objects of one source. With lint=False (context files such
@@ -137,6 +189,12 @@ class Engine:
             report.error = problem.message
             result.findings.append(self._problem_finding(source.name, problem))
             return []
+        comments = parse_comments(text)
+        if comments is not None and lint:
+            self._comments[source.name] = comments
+            for mention in comments.mentions:
+                mention.file = source.name
+                self._mentions.append(mention)
         parsed = parse(text, source.name)
         for problem in parsed.problems:
             result.findings.append(self._problem_finding(source.name, problem))
@@ -179,32 +237,49 @@ class Engine:
                     break
         line, col = doc.locate(path)
         result.findings.append(Finding(
-            "not-k8s-object", REGISTRY["not-k8s-object"].severity, message,
+            "not-k8s-object", self._severity(REGISTRY["not-k8s-object"]), message,
             Location(doc.source, line, col), None, render_path(path),
             REGISTRY["not-k8s-object"].remediation,
         ))
 
     def _problem_finding(self, name: str, problem: Problem) -> Finding:
         rule = REGISTRY[problem.rule]
-        return Finding(rule.id, rule.severity, problem.message, Location(name, problem.line, problem.column),
+        return Finding(rule.id, self._severity(rule), problem.message, Location(name, problem.line, problem.column),
                        remediation=rule.remediation)
 
     def _check(self, objects: list[K8sObject], ctx: Context, result: RunResult) -> None:
         findings = result.findings
+        contexts = {
+            rule.id: dataclasses.replace(ctx, params={**rule.default_params(), **self.options.params.get(rule.id, {})})
+            for rule in self.rules
+        }
         for obj in objects:
+            suppressed, mentions = annotation_suppressions(obj)
+            self._mentions.extend(mentions)
             for rule in self._rules_for(obj.kind):
                 assert rule.check is not None
                 violations: list[Violation] = []
                 try:
-                    for violation in rule.check(obj, ctx):
+                    for violation in rule.check(obj, contexts[rule.id]):
                         violations.append(violation)
                 except Exception as exc:  # a bug in a rule must not hide the rest of the run
                     findings.append(self._internal_error(rule, obj, exc))
-                findings.extend(self._finding(rule, obj, v) for v in violations)
+                for violation in violations:
+                    finding = self._finding(rule, obj, violation)
+                    finding.suppression = suppressed.get(rule.id) or suppressed.get(ALL)
+                    findings.append(finding)
+
+    def _severity(self, rule: Rule, violation: Violation | None = None) -> Severity:
+        override = self.options.severities.get(rule.id)
+        if override is not None:
+            return override
+        if violation is not None and violation.severity and rule.severity_note:
+            return violation.severity
+        return rule.severity
 
     def _finding(self, rule: Rule, obj: K8sObject, violation: Violation) -> Finding:
         line, col = obj.locate(violation.path)
-        severity = violation.severity if violation.severity and rule.severity_note else rule.severity
+        severity = self._severity(rule, violation)
         related = []
         for rel in violation.related:
             rline, rcol = rel.obj.locate(rel.path)
@@ -250,4 +325,4 @@ def exit_code(result: RunResult, fail_on: str) -> int:
     if fail_on == "never":
         return 0
     threshold = Severity(fail_on).rank
-    return 1 if any(f.severity.rank >= threshold for f in result.findings) else 0
+    return 1 if any(f.severity.rank >= threshold and f.suppression is None for f in result.findings) else 0

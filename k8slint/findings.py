@@ -124,6 +124,7 @@ class Finding:
     path: str = ""
     remediation: str = ""
     related: list[RelatedLocation] = field(default_factory=list)
+    suppression: Any = None  # a suppress.Suppression when suppressed (reported, never counted)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -142,4 +143,5 @@ class Finding:
             "path": self.path,
             "remediation": self.remediation,
             "related": [r.to_json() for r in self.related],
+            "suppressed": self.suppression.to_json() if self.suppression else None,
         }

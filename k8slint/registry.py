@@ -8,8 +8,9 @@ metadata when the module declaring it is imported.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .findings import Severity, Violation
 from .index import ObjectIndex
@@ -35,6 +36,7 @@ class Context:
     schemas: SchemaStore
     settings: RunSettings = field(default_factory=RunSettings)
     cache: dict[object, object] = field(default_factory=dict)  # per-run memo shared by rules
+    params: Mapping[str, Any] = field(default_factory=dict)  # the running rule's parameters
 
 
 Check = Callable[[K8sObject, Context], Iterable[Violation]]
@@ -56,10 +58,18 @@ class Rule:
     #: what the rule deliberately does not flag (the false positives it avoids)
     exemptions: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: JSON Schema (type object) of the rule's parameters, with defaults; None: no parameters
+    params_schema: Mapping[str, Any] | None = None
+    #: where the rule is declared: "k8slint" for code rules, the pack file for policies
+    origin: str = "k8slint"
 
     @property
     def builtin(self) -> bool:
         return self.check is None
+
+    def default_params(self) -> dict[str, Any]:
+        props = (self.params_schema or {}).get("properties", {})
+        return {name: spec["default"] for name, spec in props.items() if "default" in spec}
 
 
 @dataclass
@@ -90,6 +100,7 @@ class Registry:
         severity_note: str = "",
         exemptions: Iterable[str] = (),
         tags: Iterable[str] = (),
+        params_schema: Mapping[str, Any] | None = None,
     ) -> Callable[[Check], Check]:
         """Decorator declaring a checked rule: the function is the rule's check."""
 
@@ -97,7 +108,7 @@ class Registry:
             self.add(Rule(
                 id, severity, _clean(summary), _clean(why), _clean(remediation),
                 None if kinds is None else frozenset(kinds), check, enabled,
-                _clean(severity_note), tuple(_clean(e) for e in exemptions), tuple(tags),
+                _clean(severity_note), tuple(_clean(e) for e in exemptions), tuple(tags), params_schema,
             ))
             return check
 

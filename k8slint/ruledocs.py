@@ -44,6 +44,59 @@ def as_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _example(rule_id: str, prefix: str) -> tuple[str, str] | None:
+    """(relative name, text) of the first fail*/pass* fixture of a rule, if the fixtures are installed."""
+    from .data import _folder
+
+    folder = _folder("k8slint._fixtures", "fixtures") / rule_id
+    if not folder.is_dir():
+        return None
+    for unit in sorted(folder.iterdir()):
+        if not unit.name.startswith(prefix):
+            continue
+        files = [unit] if unit.is_file() else sorted(p for p in unit.rglob("*.yaml"))
+        if files:
+            path = files[0]
+            return f"fixtures/{rule_id}/{path.relative_to(folder).as_posix()}", path.read_text(encoding="utf-8")
+    return None
+
+
+def explain(rule: Rule) -> str:
+    """Everything about one rule, for `k8slint explain RULE`."""
+    kinds = ", ".join(sorted(rule.kinds)) if rule.kinds is not None else "every document"
+    out = [
+        f"{rule.id}  ({rule.severity.value}{', ' + rule.severity_note if rule.severity_note else ''}; "
+        f"enabled by default: {'yes' if rule.enabled else 'no'})",
+        "",
+        f"What it does:   {rule.summary}",
+        f"Applies to:     {kinds}",
+        "",
+        "Why it matters:",
+        f"  {rule.why}",
+        "",
+        "How to fix:",
+        f"  {rule.remediation}",
+    ]
+    if rule.exemptions:
+        out += ["", "Not flagged:"] + [f"  - {e}" for e in rule.exemptions]
+    props = (rule.params_schema or {}).get("properties", {})
+    if props:
+        out += ["", "Options (rules: {" + rule.id + ": {params: ...}} in .k8slint.yaml):"]
+        for name, spec in props.items():
+            default = f" (default: {json.dumps(spec['default'])})" if "default" in spec else ""
+            out.append(f"  {name}: {spec.get('description', spec.get('type', ''))}{default}")
+    for title, prefix in (("Failing example", "fail"), ("Passing example", "pass")):
+        example = _example(rule.id, prefix)
+        if example:
+            name, text = example
+            lines = text.rstrip("\n").splitlines()
+            shown = lines[:60] + (["  ..."] if len(lines) > 60 else [])
+            out += ["", f"{title} ({name}; `# expect:` marks where findings land):", ""]
+            out += [f"    {line}" for line in shown]
+    out += ["", "References:", f"  {rule_url(rule)}", f"  declared in: {rule.origin}"]
+    return "\n".join(out) + "\n"
+
+
 def as_markdown() -> str:
     out = [
         "# k8slint rules",
@@ -73,5 +126,12 @@ def as_markdown() -> str:
         if r.exemptions:
             out += ["", "**Not flagged:**", ""]
             out += [f"- {e}" for e in r.exemptions]
-        out += ["", f"Examples: [`fixtures/{r.id}/`](../fixtures/{r.id}/)."]
+        props = (r.params_schema or {}).get("properties", {})
+        if props:
+            out += ["", "**Options** (`rules: {" + r.id + ": {params: ...}}`):", ""]
+            for name, spec in props.items():
+                default = f" Default: `{json.dumps(spec['default'])}`." if "default" in spec else ""
+                out.append(f"- `{name}`: {spec.get('description', spec.get('type', ''))}.{default}")
+        origin = "" if r.origin == "k8slint" else f" Declared as a policy in `{r.origin}`."
+        out += ["", f"Examples: [`fixtures/{r.id}/`](../fixtures/{r.id}/).{origin}"]
     return "\n".join(out) + "\n"

@@ -335,7 +335,7 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
             if key in known:
                 continue
             message = f'unknown field "{key}" in {where}'
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75) or [
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [
                 k for k in known if k.lower() == str(key).lower()]
             if close:
                 message += f' (did you mean "{close[0]}"?)'

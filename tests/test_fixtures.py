@@ -11,9 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from k8slint.registry import REGISTRY
+from k8slint.catalog import load
 
-from .helpers import FIXTURES, expected_markers, fixture_options, fixture_units, lint, unit_files
+from .helpers import (
+    FIXTURES,
+    expected_markers,
+    fixture_options,
+    fixture_units,
+    lint,
+    suppressed_markers,
+    unit_files,
+)
+
+REGISTRY = load()
 
 UNITS = fixture_units()
 
@@ -22,17 +32,20 @@ UNITS = fixture_units()
 def test_fixture_findings_match_markers(rule_id: str, unit: Path) -> None:
     result = lint(unit, enable={rule_id}, **fixture_options(unit_files(unit)))
     assert not result.notices, result.notices
-    got = {(f.location.file, f.location.line, f.rule) for f in result.findings}
+    got = {(f.location.file, f.location.line, f.rule) for f in result.findings if f.suppression is None}
     expected = set().union(*(expected_markers(p) for p in unit_files(unit)))
+    suppressed = {(f.location.file, f.location.line, f.rule) for f in result.findings if f.suppression}
+    assert suppressed == set().union(*(suppressed_markers(p) for p in unit_files(unit)))
     messages = {(f.location.file, f.location.line, f.rule): f.message for f in result.findings}
     assert got == expected, "\n".join(
         [f"missing: {m}" for m in sorted(expected - got)]
         + [f"unexpected: {u} {messages[u]}" for u in sorted(got - expected)]
     )
+    reported = {f.rule for f in result.findings if f.suppression is None}
     if unit.name.startswith("pass"):
-        assert rule_id not in {f.rule for f in result.findings}, f"{unit} must stay silent for {rule_id}"
+        assert rule_id not in reported, f"{unit} must stay silent for {rule_id}"
     else:
-        assert rule_id in {f.rule for f in result.findings}, f"{unit} must fire {rule_id}"
+        assert rule_id in reported, f"{unit} must fire {rule_id}"
 
 
 def test_every_rule_has_fixtures_and_metadata() -> None:

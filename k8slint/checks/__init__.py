@@ -3,6 +3,22 @@
 Imports are explicit (no discovery by file name) so the catalog is exactly what is listed here.
 """
 
-from . import admission, builtin, ports, probes, quantities, schema, selectors, services, volumes
+from . import (
+    admission,
+    builtin,
+    ports,
+    probes,
+    quantities,
+    references,
+    schema,
+    security,
+    selectors,
+    services,
+    templates,
+    volumes,
+)
 
-__all__ = ["admission", "builtin", "ports", "probes", "quantities", "schema", "selectors", "services", "volumes"]
+__all__ = [
+    "admission", "builtin", "ports", "probes", "quantities", "references", "schema", "security", "selectors",
+    "services", "templates", "volumes",
+]

@@ -68,3 +68,16 @@ REGISTRY.add(Rule(
     kinds=None,
     tags=("tool",),
 ))
+
+REGISTRY.add(Rule(
+    id="unknown-suppression",
+    severity=Severity.WARNING,
+    summary="A suppression (k8slint.io/ignore annotation or `# k8slint: disable...` comment) names an unknown rule.",
+    why=(
+        "A misspelt rule id suppresses nothing, so the finding it was meant to silence is still "
+        "reported (or, after a rename, a suppression silently stopped working)."
+    ),
+    remediation="Use an id from `k8slint rules` (or `all`), or remove the suppression.",
+    kinds=None,
+    tags=("suppressions",),
+))

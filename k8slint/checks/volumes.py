@@ -28,18 +28,20 @@ def normalize_host_path(path: str) -> str:
     return "/" if norm in ("", ".", "//") else norm
 
 
-def sensitive_match(path: str) -> tuple[str, str] | None:
+def sensitive_match(path: str, sensitive_paths: tuple[str, ...] | list[str] = SENSITIVE_HOST_PATHS
+                    ) -> tuple[str, str] | None:
     """(how, sensitive path) when `path` is at, under, or a parent of a sensitive path."""
     norm = normalize_host_path(path)
     if not norm.startswith("/"):
         return None
-    for sensitive in SENSITIVE_HOST_PATHS:
+    sensitive_paths = [normalize_host_path(p) for p in sensitive_paths]
+    for sensitive in sensitive_paths:
         if norm == sensitive:
             return "is", sensitive
         if sensitive != "/" and norm.startswith(sensitive + "/"):
             return "is under", sensitive
     if norm != "/":
-        for sensitive in SENSITIVE_HOST_PATHS:
+        for sensitive in sensitive_paths:
             if sensitive.startswith(norm + "/"):
                 return "contains", sensitive
     return None
@@ -92,13 +94,25 @@ def host_path_volume(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     ),
     kinds=WORKLOAD_KINDS,
     tags=("security", "volumes"),
+    params_schema={
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "paths": {
+                "description": "Sensitive host paths (absolute). Replaces the default list.",
+                "type": "array", "items": {"type": "string", "pattern": "^/"}, "minItems": 1,
+                "default": list(SENSITIVE_HOST_PATHS),
+            },
+        },
+    },
 )
 def sensitive_host_path(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    paths = ctx.params.get("paths", SENSITIVE_HOST_PATHS)
     for path, name, host in _host_path_volumes(obj):
         raw = host.get("path")
         if not isinstance(raw, str):
             continue
-        match = sensitive_match(raw)
+        match = sensitive_match(raw, paths)
         if match:
             how, sensitive = match
             shown = f'"{raw}"' if normalize_host_path(raw) == raw else f'"{raw}" ({normalize_host_path(raw)})'

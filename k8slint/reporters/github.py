@@ -33,7 +33,7 @@ def command(finding: Finding) -> str:
 
 
 def render(result: RunResult, verbose: bool = False) -> str:
-    lines = [command(f) for f in result.findings]
+    lines = [command(f) for f in result.findings if f.suppression is None]
     for notice in result.notices:
         level = "error" if notice.error else "notice"
         lines.append(f"::{level} title={escape_property('k8slint input')}::"

@@ -20,6 +20,7 @@ def report(result: RunResult) -> dict[str, Any]:
             "errors": result.count(Severity.ERROR),
             "warnings": result.count(Severity.WARNING),
             "infos": result.count(Severity.INFO),
+            "suppressed": result.suppressed,
         },
         "files": [
             {"file": f.name, "status": "failed" if f.error else "linted", "objects": f.objects,

@@ -33,21 +33,27 @@ def summary(result: RunResult) -> str:
         _plural(result.count(Severity.INFO), "info"),
     ))
     line = f"{_plural(len(result.files), 'file')}, {_plural(result.objects, 'object')}: {counts}"
+    if result.suppressed:
+        line += f" ({result.suppressed} suppressed)"
     failed = sum(1 for f in result.files if f.error) + sum(1 for n in result.notices if n.error)
     if failed:
         line += f"; {_plural(failed, 'path')} could not be read"
     return line
 
 
-def _lines(result: RunResult, verbose: bool) -> Iterator[tuple[Finding | None, str, str]]:
+def _lines(result: RunResult, verbose: bool, show_suppressed: bool = False
+           ) -> Iterator[tuple[Finding | None, str, str]]:
     """(finding or None, location prefix, rest) for every line of the report."""
     previous = None
     for f in result.findings:
+        if f.suppression is not None and not show_suppressed:
+            continue
         if previous is not None and f.location.file != previous:
             yield None, "", ""
         previous = f.location.file
         loc = f.location
-        yield f, f"{inert(loc.file)}:{loc.line}:{loc.column}", f"{f.rule}  {inert(f.message)}"
+        tag = f"  [suppressed: {inert(f.suppression.reason)}]" if f.suppression is not None else ""
+        yield f, f"{inert(loc.file)}:{loc.line}:{loc.column}", f"{f.rule}  {inert(f.message)}{tag}"
         if verbose:
             if f.remediation:
                 yield None, "", f"    fix: {inert(f.remediation)}"
@@ -57,28 +63,32 @@ def _lines(result: RunResult, verbose: bool) -> Iterator[tuple[Finding | None, s
                 yield None, "", f"    see: {inert(r.file)}:{r.line}:{r.column}  {inert(what)} ({inert(rel.message)})"
 
 
-def render(result: RunResult, verbose: bool = False) -> str:
+def render(result: RunResult, verbose: bool = False, show_suppressed: bool = False) -> str:
     out = []
-    for finding, where, rest in _lines(result, verbose):
+    shown = False
+    for finding, where, rest in _lines(result, verbose, show_suppressed):
         if finding is None:
             out.append(rest)
         else:
+            shown = True
             out.append(f"{where}  {finding.severity.value:<7}  {rest}")
-    if result.findings:
+    if shown:
         out.append("")
     out.append(summary(result))
     return "\n".join(out) + "\n"
 
 
-def write_color(result: RunResult, stream: IO[str], verbose: bool = False) -> None:
+def write_color(result: RunResult, stream: IO[str], verbose: bool = False, show_suppressed: bool = False) -> None:
     from rich.console import Console  # imported only for terminals: it costs start-up time
     from rich.text import Text
 
     console = Console(file=stream, highlight=False, soft_wrap=True)
-    for finding, where, rest in _lines(result, verbose):
+    shown = False
+    for finding, where, rest in _lines(result, verbose, show_suppressed):
         if finding is None:
             console.print(Text(rest, style="dim"))
             continue
+        shown = True
         line = Text()
         line.append(where, style="bold")
         line.append("  ")
@@ -86,6 +96,6 @@ def write_color(result: RunResult, stream: IO[str], verbose: bool = False) -> No
         line.append("  ")
         line.append(rest)
         console.print(line)
-    if result.findings:
+    if shown:
         console.print()
     console.print(Text(summary(result), style="bold"))

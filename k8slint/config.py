@@ -1,0 +1,175 @@
+"""`.k8slint.yaml`: found from the current directory upward (or --config), validated with positions.
+
+A problem in the file is a ConfigError naming file:line:column and, for unknown keys and rule
+ids, the closest valid name. Paths and globs in the file are relative to its directory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .data import load_schema
+from .parser import Document
+from .policies import PolicyError, load_rule_dirs, read_document, schema_errors
+
+NAMES = (".k8slint.yaml", ".k8slint.yml")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class RuleConfig:
+    severity: str | None = None  # "off", "error", "warning", "info" or None (keep)
+    params: dict[str, Any] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    rules: dict[str, RuleConfig] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)  # kube-version, namespace, strict, fail-on, ...
+
+    @property
+    def base(self) -> str:
+        return os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+
+    def resolve(self, path: str) -> str:
+        """A path from the file, relative to the file's directory (kept relative to cwd when possible)."""
+        full = path if os.path.isabs(path) else os.path.join(self.base, path)
+        rel = os.path.relpath(full)
+        return full if rel.startswith("..") and os.path.isabs(path) else rel
+
+    def matcher(self, globs: list[str]) -> Callable[[str], bool]:
+        return glob_matcher(globs, self.base)
+
+
+def find(start: str | None = None) -> str | None:
+    directory = os.path.abspath(start or os.getcwd())
+    while True:
+        for name in NAMES:
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def glob_matcher(globs: list[str], base: str) -> Callable[[str], bool]:
+    """Gitignore-like globs: `*` within a path segment, `**` across segments; a pattern without `/`
+    also matches a file name at any depth. Paths are taken relative to `base`."""
+    patterns = [re.compile(_glob_regex(g)) for g in globs]
+
+    def match(path: str) -> bool:
+        rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
+        name = rel.rsplit("/", 1)[-1]
+        for glob, pattern in zip(globs, patterns, strict=True):
+            if pattern.fullmatch(rel) or ("/" not in glob.rstrip("/") and pattern.fullmatch(name)):
+                return True
+            if glob.endswith("/") and pattern.fullmatch(rel.split("/", 1)[0] + "/"):
+                return True
+        return False
+
+    return match
+
+
+def _glob_regex(glob: str) -> str:
+    glob = glob[2:] if glob.startswith("./") else glob
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    regex = "".join(out)
+    return regex + "(?:/.*)?" if not glob.endswith("*") else regex
+
+
+def load(path: str | None, start: str | None = None) -> Config:
+    """The configuration in effect: `path`, or the file found upward from `start`, or defaults."""
+    path = path or find(start)
+    if path is None:
+        return Config()
+    try:
+        doc = read_document(path)
+    except PolicyError as exc:
+        raise ConfigError(str(exc)) from exc
+    if doc.data is None:
+        return Config(path)
+    _off_is_false(doc.data)
+    errors = schema_errors(doc, load_schema("config.schema.json"))
+    if errors:
+        first = errors[0]
+        message = first.message.replace("unknown field", "unknown key").replace(" in the object", "")
+        raise ConfigError(f"{first.file}:{first.line}:{first.column}: {message}")
+    data: dict[str, Any] = doc.data
+    config = Config(path, exclude=list(data.get("exclude", [])))
+    config.values = {k: v for k, v in data.items() if k not in ("rules", "exclude")}
+    if "rule-dirs" in data:
+        try:
+            load_rule_dirs([config.resolve(d) for d in data["rule-dirs"]])
+        except PolicyError as exc:
+            raise ConfigError(str(exc)) from exc
+    from .catalog import load as load_catalog
+
+    registry = load_catalog()
+    for rule_id, setting in (data.get("rules") or {}).items():
+        if rule_id not in registry:
+            line, col = doc.locate(("rules", rule_id))
+            close = difflib.get_close_matches(rule_id, [r.id for r in registry], n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else "; `k8slint rules` lists them"
+            raise ConfigError(f"{path}:{line}:{col}: unknown rule \"{rule_id}\"{hint}")
+        rc = RuleConfig(severity=setting) if isinstance(setting, str) else RuleConfig(
+            setting.get("severity"), dict(setting.get("params") or {}), list(setting.get("exclude") or []))
+        if rc.params:
+            _check_params(doc, path, rule_id, rc.params, registry[rule_id].params_schema)
+        config.rules[rule_id] = rc
+    return config
+
+
+def _off_is_false(data: Any) -> None:
+    """`off` unquoted is the YAML 1.1 boolean false, which is how we read YAML: accept it as "off"."""
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if not isinstance(rules, dict):
+        return
+    for rule_id, setting in rules.items():
+        if setting is False:
+            rules[rule_id] = "off"
+        elif isinstance(setting, dict) and setting.get("severity") is False:
+            setting["severity"] = "off"
+
+
+def _check_params(doc: Document, path: str, rule_id: str, params: dict[str, Any], schema: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    from .validation import translate
+
+    where = ("rules", rule_id, "params")
+    if schema is None:
+        line, col = doc.locate(where)
+        raise ConfigError(f"{path}:{line}:{col}: rule \"{rule_id}\" takes no params")
+    for error in Draft202012Validator(schema).iter_errors(params):
+        for item in translate(error):
+            line, col = doc.locate((*where, *item.path))
+            raise ConfigError(f"{path}:{line}:{col}: params of {rule_id}: {item.message}")

@@ -1,0 +1,109 @@
+"""Suppressions, recorded rather than dropped: annotations on objects, comments in files.
+
+- `metadata.annotations["k8slint.io/ignore"]: "rule-a,rule-b"` on an object or its pod template,
+  with an optional `k8slint.io/ignore-reason`;
+- `# k8slint: disable=rule-a` on the line of the finding, `# k8slint: disable-next-line=rule-a` on
+  the line before it, `# k8slint: disable-file=rule-a` anywhere in the file.
+
+`all` stands for every rule. A suppressed finding stays in JSON and SARIF, marked, and never counts
+for the exit code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .findings import Path
+from .model import K8sObject, as_dict, get_in
+
+IGNORE = "k8slint.io/ignore"
+IGNORE_REASON = "k8slint.io/ignore-reason"
+ALL = "all"
+
+_COMMENT = re.compile(r"#\s*k8slint:\s*(disable|disable-next-line|disable-file)\s*=\s*([A-Za-z0-9_,\s-]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    kind: str  # "annotation", "comment" or "baseline"
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "reason": self.reason}
+
+    def to_sarif(self) -> dict[str, Any]:
+        return {"kind": "external" if self.kind == "baseline" else "inSource", "status": "accepted",
+                "justification": self.reason}
+
+
+def split_ids(text: str) -> list[str]:
+    return [part for part in re.split(r"[\s,]+", text) if part]
+
+
+@dataclass
+class Mention:
+    """Where a suppression names a rule id (for unknown-suppression findings)."""
+
+    rule: str
+    line: int
+    column: int
+    path: Path = ()  # inside the object, for annotations
+    obj: K8sObject | None = None
+    file: str = ""  # for comments
+
+
+@dataclass
+class FileComments:
+    lines: dict[int, set[str]] = field(default_factory=dict)  # line -> rules disabled on it
+    whole: set[str] = field(default_factory=set)
+    mentions: list[Mention] = field(default_factory=list)
+
+    def suppression(self, rule: str, line: int) -> Suppression | None:
+        if rule in self.whole or ALL in self.whole:
+            return Suppression("comment", "disable-file comment")
+        ids = self.lines.get(line, ())
+        if rule in ids or ALL in ids:
+            return Suppression("comment", f"disable comment at line {line}")
+        return None
+
+
+def parse_comments(text: str) -> FileComments | None:
+    if "k8slint:" not in text:
+        return None  # the common case costs one substring search
+    out = FileComments()
+    for number, line in enumerate(text.splitlines(), 1):
+        if "k8slint:" not in line:
+            continue
+        for match in _COMMENT.finditer(line):
+            kind, ids = match.group(1), split_ids(match.group(2))
+            if kind == "disable-file":
+                out.whole.update(ids)
+            else:
+                target = number if kind == "disable" else number + 1
+                out.lines.setdefault(target, set()).update(ids)
+            out.mentions += [Mention(i, number, match.start() + 1) for i in ids]
+    return out
+
+
+def annotation_suppressions(obj: K8sObject) -> tuple[dict[str, Suppression], list[Mention]]:
+    """Rules suppressed on `obj` by its annotations (and its pod template's)."""
+    rules: dict[str, Suppression] = {}
+    mentions: list[Mention] = []
+    bases: list[Path] = [("metadata",)]
+    if obj.pod_template_path is not None and obj.pod_template_path:
+        bases.append((*obj.pod_template_path, "metadata"))
+    for base in bases:
+        annotations = as_dict(get_in(obj.data, (*base, "annotations")))
+        value = annotations.get(IGNORE)
+        if not isinstance(value, str):
+            continue
+        reason = annotations.get(IGNORE_REASON)
+        reason = reason if isinstance(reason, str) and reason else f"{IGNORE} annotation"
+        path = (*base, "annotations", IGNORE)
+        line, col = obj.locate(path)
+        for rule in split_ids(value):
+            rules.setdefault(rule, Suppression("annotation", reason))
+            mentions.append(Mention(rule, line, col, path, obj))
+    return rules, mentions

@@ -82,8 +82,8 @@ def test_rule_settings_severity_params_and_excludes(tmp_path: Path) -> None:
     write(tmp_path / "pod.yaml", POD)
     write(tmp_path / "legacy" / "old.yaml", POD.replace("      readinessProbe: {tcpSocket: {port: 8080}}\n", ""))
     write(tmp_path / "vendor" / "x.yaml", "not: a manifest\n")
-    write(tmp_path / "host.yaml", POD.replace("  containers:", "  volumes:\n    - {name: d, hostPath: {path: /data/x}}\n"
-                                              "    - {name: e, hostPath: {path: /etc}}\n  containers:"))
+    volumes = "  volumes:\n    - {name: d, hostPath: {path: /data/x}}\n    - {name: e, hostPath: {path: /etc}}\n"
+    write(tmp_path / "host.yaml", POD.replace("  containers:", volumes + "  containers:"))
     code, data = report(tmp_path, ".")
     got = sorted((Path(f["file"]).name, f["rule"], f["severity"]) for f in data["findings"])
     assert ("pod.yaml", "missing-liveness-probe", "error") in got
@@ -276,7 +276,8 @@ def pack_dir(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_user_policy_pack_fires(tmp_path: Path, pack_dir: Path) -> None:
     write(pack_dir / "team.yaml", PACK)
     config(tmp_path / ".k8slint.yaml", "rule-dirs: [policies]\n")
-    write(tmp_path / "app.yaml", POD.replace("  name: app\n", "  name: app\n  labels: {tier: web}\n") + textwrap.dedent("""\
+    labelled = POD.replace("  name: app\n", "  name: app\n  labels: {tier: web}\n")
+    write(tmp_path / "app.yaml", labelled + textwrap.dedent("""\
         ---
         apiVersion: v1
         kind: Service

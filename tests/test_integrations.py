@@ -227,7 +227,9 @@ def test_pre_commit_hook_with_try_repo(tmp_path: Path) -> None:
     manifest = repo / "pod.yaml"
     manifest.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
                         "    - name: c\n      image: nginx:1.27\n      imagePullPolcy: Always\n"
-                        "      livenessProbe: {tcpSocket: {port: 80}}\n      readinessProbe: {tcpSocket: {port: 80}}\n")
+                        "      livenessProbe: {tcpSocket: {port: 80}}\n      readinessProbe: {tcpSocket: {port: 80}}\n"
+                        "      securityContext: {runAsNonRoot: true, runAsUser: 101}\n"
+                        "      resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}\n")
     (repo / "notes.txt").write_text("not yaml: [\n")
     git("add", ".")
 

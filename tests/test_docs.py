@@ -21,3 +21,14 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "pip install -e '.[test]'" in head and "pytest" in head
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install -e '.[test]'" in ci and "pytest" in ci
+
+
+def test_builtin_packs_are_valid_policy_files() -> None:
+    """The shipped packs skip validation at start-up; this keeps them honest."""
+    from k8slint.data import data_folder, load_schema
+    from k8slint.policies import pack_files, read_document, schema_errors
+
+    packs = pack_files(str(data_folder() / "packs"))
+    assert packs
+    for path in packs:
+        assert schema_errors(read_document(path), load_schema("policy.schema.json")) == [], path

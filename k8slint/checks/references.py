@@ -9,8 +9,11 @@ from typing import Any
 from ..findings import Severity, Violation
 from ..model import K8sObject, as_dict, as_list, get_in, selector_matches
 from ..registry import Context, rule
+from .services import operator_managed
 
 _NO_TEMPLATES = "Runs that contain no pod template at all."
+_OPERATOR = ("Selectors naming a custom resource of the namespace (`instance=main` beside an `Alertmanager` "
+             "named `main`): an operator creates those pods.")
 
 
 def _show(selector: dict[str, Any]) -> str:
@@ -26,7 +29,9 @@ def _selects_nothing(obj: K8sObject, selector: Any, ctx: Context) -> bool:
         return False  # an empty selector selects every pod of the namespace
     if not ctx.index.has_pod_templates:
         return False
-    return not any(selector_matches(selector, o.pod_labels() or {}) for o in ctx.index.pod_templates(obj.namespace))
+    if any(selector_matches(selector, o.pod_labels() or {}) for o in ctx.index.pod_templates(obj.namespace)):
+        return False
+    return operator_managed(obj, as_dict(selector.get("matchLabels")), ctx) is None
 
 
 @rule(
@@ -39,7 +44,7 @@ def _selects_nothing(obj: K8sObject, selector: Any, ctx: Context) -> bool:
     ),
     remediation="Make `spec.selector` match the pod template labels of the workload to protect, in the same namespace.",
     kinds={"PodDisruptionBudget"},
-    exemptions=("An empty selector (it selects every pod of the namespace).", _NO_TEMPLATES),
+    exemptions=("An empty selector (it selects every pod of the namespace).", _NO_TEMPLATES, _OPERATOR),
     tags=("reliability", "cross-object"),
 )
 def pdb_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
@@ -59,7 +64,7 @@ def pdb_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     ),
     remediation="Make `spec.podSelector` match the pod template labels of the pods to isolate.",
     kinds={"NetworkPolicy"},
-    exemptions=("An empty podSelector (it selects every pod of the namespace).", _NO_TEMPLATES),
+    exemptions=("An empty podSelector (it selects every pod of the namespace).", _NO_TEMPLATES, _OPERATOR),
     tags=("security", "cross-object"),
 )
 def networkpolicy_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violation]:

@@ -28,8 +28,8 @@ def _is_custom_resource(obj: K8sObject) -> bool:
     return group not in _BUILTIN_GROUPS and not group.endswith(".k8s.io")
 
 
-def _operator_managed(svc: K8sObject, selector: dict[str, Any], ctx: Context) -> K8sObject | None:
-    """A custom resource of the Service's namespace named in its selector: its operator makes the pods.
+def operator_managed(svc: K8sObject, selector: dict[str, Any], ctx: Context) -> K8sObject | None:
+    """A custom resource of the object's namespace named in a selector: its operator makes the pods.
 
     (kube-prometheus: the Service selecting `app.kubernetes.io/instance=main` fronts the pods the
     operator creates for `Alertmanager "main"`; Strimzi, Elastic and others label pods the same way.)
@@ -74,7 +74,7 @@ def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violatio
     selector = _selector(obj)
     if selector is None or not ctx.index.has_pod_templates:
         return
-    if ctx.index.pods_matching(obj.namespace, selector) or _operator_managed(obj, selector, ctx):
+    if ctx.index.pods_matching(obj.namespace, selector) or operator_managed(obj, selector, ctx):
         return
     message = f"selector {_show_selector(selector)} matches no pod template in namespace \"{obj.namespace}\""
     elsewhere = [

@@ -108,9 +108,12 @@ class EffectiveContainer:
         return self.container.name
 
 
-def effective_containers(obj: K8sObject, limit_ranges: Iterable[K8sObject]) -> list[EffectiveContainer]:
-    """Containers and init containers of `obj`'s pod after API and LimitRanger defaulting."""
-    defaults: list[tuple[str, Resources, Resources]] = []
+Defaults = list[tuple[str, Resources, Resources]]
+
+
+def container_defaults(limit_ranges: Iterable[K8sObject]) -> Defaults:
+    """(origin, default requests, default limits) of each LimitRange, in the order they apply."""
+    defaults: Defaults = []
     for lr in sorted(limit_ranges, key=lambda o: o.name):
         requests: Resources = {}
         limits: Resources = {}
@@ -119,6 +122,38 @@ def effective_containers(obj: K8sObject, limit_ranges: Iterable[K8sObject]) -> l
                 requests.update(item.fields["defaultRequest"])
                 limits.update(item.fields["default"])
         defaults.append((f"LimitRange {lr.name}", requests, limits))
+    return defaults
+
+
+def merged_defaults(defaults: Defaults) -> tuple[dict[str, tuple[Fraction, str]], dict[str, tuple[Fraction, str]]]:
+    """The defaults of several LimitRanges as one (request and limit: resource -> (amount, origin)).
+
+    mergeContainerResources fills only unset values, LimitRange after LimitRange, so for each
+    resource the first LimitRange that defaults it wins.
+    """
+    requests: dict[str, tuple[Fraction, str]] = {}
+    limits: dict[str, tuple[Fraction, str]] = {}
+    for origin, default_requests, default_limits in defaults:
+        for name, amount in default_limits.items():
+            limits.setdefault(name, (amount, origin))
+        for name, amount in default_requests.items():
+            requests.setdefault(name, (amount, origin))
+    return requests, limits
+
+
+def effective_containers(obj: K8sObject, limit_ranges: Iterable[K8sObject] | Defaults | tuple[Any, Any]
+                         ) -> list[EffectiveContainer]:
+    """Containers and init containers of `obj`'s pod after API and LimitRanger defaulting.
+
+    `limit_ranges`: the LimitRanges of the namespace, their `container_defaults`, or those merged
+    (`merged_defaults`, computed once per namespace).
+    """
+    if isinstance(limit_ranges, tuple):
+        default_requests, default_limits = limit_ranges
+    else:
+        items = list(limit_ranges)
+        defaults = items if not items or isinstance(items[0], tuple) else container_defaults(items)
+        default_requests, default_limits = merged_defaults(defaults)  # type: ignore[arg-type]
     out = []
     for container in obj.containers():
         base = (*container.path, "resources")
@@ -127,11 +162,12 @@ def effective_containers(obj: K8sObject, limit_ranges: Iterable[K8sObject]) -> l
         for name, value in limits.items():  # API defaulting: request := limit
             if name not in requests:
                 requests[name] = Value(value.amount, value.path, "limit")
-        for origin, default_requests, default_limits in defaults:  # mergeContainerResources
-            for name, amount in default_limits.items():
-                limits.setdefault(name, Value(amount, None, origin))
-            for name, amount in default_requests.items():
-                requests.setdefault(name, Value(amount, None, origin))
+        for name, (amount, origin) in default_limits.items():  # mergeContainerResources
+            if name not in limits:
+                limits[name] = Value(amount, None, origin)
+        for name, (amount, origin) in default_requests.items():
+            if name not in requests:
+                requests[name] = Value(amount, None, origin)
         out.append(EffectiveContainer(container, requests, limits))
     return out
 

@@ -82,6 +82,9 @@ def _explicit(ctx: click.Context, name: str) -> bool:
               help="Nodes a DaemonSet runs on, for ResourceQuota totals.")
 @click.option("--replicas", "replicas_mode", type=click.Choice(("spec", "max")), default="spec", show_default=True,
               help="Replicas counted for ResourceQuota totals: spec.replicas, or an HPA's maxReplicas.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for parsing and per-object rules (default: the number of cores; "
+                   "small runs use one).")
 @click.option("--baseline", "baseline_path", metavar="FILE",
               help="Report only findings that are not in this baseline (written by --write-baseline).")
 @click.option("--write-baseline", "write_baseline", metavar="FILE",
@@ -92,7 +95,8 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str, outputs: tuple[str, ...],
          namespace: str, enable: tuple[str, ...], disable: tuple[str, ...], fail_on: str, kube_version: str | None,
          strict: bool, contexts: tuple[str, ...], crds: tuple[str, ...], nodes: int, replicas_mode: str,
-         baseline_path: str | None, write_baseline: str | None, show_suppressed: bool, verbose: bool) -> None:
+         jobs: int | None, baseline_path: str | None, write_baseline: str | None, show_suppressed: bool,
+         verbose: bool) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
@@ -171,9 +175,11 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
     options = LintOptions(namespace=namespace, enabled=enabled, kube_version=kube_version,
                           crd_sources=crd_found.sources, context_sources=context_found.sources,
                           settings=RunSettings(nodes, replicas_mode), severities=severities, params=params,
-                          rule_excludes=rule_excludes, baseline=baseline_counts)
+                          rule_excludes=rule_excludes, baseline=baseline_counts,
+                          jobs=jobs or os.cpu_count() or 1)
     notices = [*found.notices, *crd_found.notices, *context_found.notices]
-    result = Engine(options).run(found.sources, notices)
+    with _progress(len(found.sources), fmt, outputs) as advance:
+        result = Engine(options).run(found.sources, notices, advance)
     if write_baseline:
         from . import baseline
         from .suppress import Suppression
@@ -201,11 +207,11 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
 
                 write_color(result, sys.stdout, verbose, show)
             else:
-                sys.stdout.write(_render(extra_fmt, result, verbose, show))
+                _write(extra_fmt, result, sys.stdout, verbose, show)
             continue
         try:
             with open(path, "w", encoding="utf-8", errors="replace") as handle:
-                handle.write(_render(extra_fmt, result, verbose, show))
+                _write(extra_fmt, result, handle, verbose, show)
         except OSError as exc:
             raise click.UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
     if not stdout_used:
@@ -214,6 +220,41 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
         click.echo(summary(result), err=True)
     sys.stdout.flush()
     sys.exit(exit_code(result, fail_on))
+
+
+class _progress:
+    """A progress bar on stderr for runs of more than about a second: only on a terminal, never in
+    CI, never when a machine-readable report goes to stdout that a terminal would show mixed in."""
+
+    MIN_FILES = 200
+
+    def __init__(self, total: int, fmt: str, outputs: tuple[str, ...]) -> None:
+        stdout_report = fmt != "text" and not any("=" not in o for o in outputs)
+        self.enabled = (total >= self.MIN_FILES and _color(sys.stderr) and not os.environ.get("CI")
+                        and not stdout_report)
+        self.total = total
+        self._bar = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("linting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                             transient=True, console=_stderr_console())
+        self._bar.start()
+        task = self._bar.add_task("lint", total=self.total)
+        return lambda n: self._bar.advance(task, n)  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(file=sys.stderr)
 
 
 def _outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]]:
@@ -235,13 +276,15 @@ def _outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]
     return main, extra
 
 
-def _render(fmt: str, result: object, verbose: bool, show_suppressed: bool) -> str:
+def _write(fmt: str, result: object, out: object, verbose: bool, show_suppressed: bool) -> None:
+    """Stream a report (reports of large runs are never built in memory as one string)."""
     import importlib
 
     reporter = importlib.import_module(f".reporters.{fmt}", __package__)
     if fmt == "text":
-        return reporter.render(result, verbose, show_suppressed)  # type: ignore[no-any-return]
-    return reporter.render(result, verbose)  # type: ignore[no-any-return]
+        reporter.write(result, out, verbose, show_suppressed)
+    else:
+        reporter.write(result, out, verbose)
 
 
 def _color(stream: object) -> bool:

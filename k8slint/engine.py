@@ -1,4 +1,11 @@
-"""Runs a lint: sources -> documents -> objects -> one index -> rules -> sorted findings.
+"""Runs a lint: sources -> documents -> objects -> rules -> sorted findings.
+
+Two phases. The *object* phase handles one file at a time: parse it, identify its objects, run
+the rules that look at one object, locate their findings while the file's node tree is alive, then
+drop the node tree and keep only the data. It runs in worker processes with `--jobs`. The *run*
+phase builds one index of every object and runs the cross-object rules (and validates custom
+resources, now that every CRD is known); their few findings are located by re-parsing the file.
+The output is the same, byte for byte, whatever the number of jobs.
 
 The engine, not the rules, knows rule ids, severities and files: it turns each Violation into a
 Finding with its location, and turns a crashing rule into an `internal-error` finding.
@@ -10,14 +17,14 @@ import dataclasses
 import difflib
 import gc
 import os
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import baseline, catalog
 from .discovery import Notice, Source
-from .findings import Finding, Location, RelatedLocation, Severity, Violation, render_path
+from .findings import Finding, Location, Path, RelatedLocation, Severity, Violation, render_path
 from .index import ObjectIndex
 from .model import K8sObject
 from .parser import Document, Problem, decode, parse
@@ -27,6 +34,10 @@ from .validation import SchemaStore, default_version
 
 DEFAULT_NAMESPACE = "default"
 catalog.load()
+
+#: Below this many files (or bytes), starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 32
+PARALLEL_MIN_BYTES = 512 * 1024
 
 
 @dataclass
@@ -77,6 +88,67 @@ class LintOptions:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-rule parameters (validated)
     rule_excludes: dict[str, Callable[[str], bool]] = field(default_factory=dict)  # file matchers
     baseline: Counter[tuple[str, str, str, str]] | None = None
+    jobs: int = 1
+
+
+class DocRef:
+    """Where an object's document is once its node tree has been dropped: locating re-parses."""
+
+    __slots__ = ("source", "path", "index", "cache")
+
+    def __init__(self, source: str, path: str | None, index: int) -> None:
+        self.source, self.path, self.index = source, path, index
+        self.cache: DocumentCache | None = None
+
+    def __getstate__(self) -> tuple[str, str | None, int]:
+        return self.source, self.path, self.index
+
+    def __setstate__(self, state: tuple[str, str | None, int]) -> None:
+        self.source, self.path, self.index = state
+        self.cache = None
+
+    def locate(self, path: Path) -> tuple[int, int]:
+        assert self.cache is not None, "DocRef used outside a run"
+        doc = self.cache.document(self)
+        return doc.locate(path) if doc is not None else (1, 1)
+
+
+class DocumentCache:
+    """Re-parsed files for locating run-phase findings (few files; the most recent are kept)."""
+
+    def __init__(self, texts: dict[str, str], size: int = 64) -> None:
+        self.texts = texts  # sources that cannot be read twice (standard input)
+        self.size = size
+        self._files: OrderedDict[str, list[Document]] = OrderedDict()
+
+    def document(self, ref: DocRef) -> Document | None:
+        docs = self._files.get(ref.source)
+        if docs is None:
+            text = self.texts.get(ref.source)
+            if text is None:
+                try:
+                    text, _ = decode(Source(ref.source, ref.path).read())
+                except OSError:
+                    text = None
+            docs = parse(text, ref.source).documents if text is not None else []
+            self._files[ref.source] = docs
+            if len(self._files) > self.size:
+                self._files.popitem(last=False)
+        else:
+            self._files.move_to_end(ref.source)
+        return docs[ref.index] if ref.index < len(docs) else None
+
+
+@dataclass
+class FileOutcome:
+    """Everything the object phase learnt about one file (sent back from worker processes)."""
+
+    report: FileReport
+    findings: list[Finding] = field(default_factory=list)
+    objects: list[K8sObject] = field(default_factory=list)
+    comments: FileComments | None = None
+    notices: list[Notice] = field(default_factory=list)
+    text: str | None = None  # kept only for standard input
 
 
 class Engine:
@@ -84,134 +156,190 @@ class Engine:
         self.options = options or LintOptions()
         enabled = self.options.enabled
         self.rules: list[Rule] = [r for r in REGISTRY if r.id in enabled and not r.builtin]
-        self._by_kind: dict[str, list[Rule]] = {}
-        self._comments: dict[str, FileComments] = {}
-        self._mentions: list[Mention] = []
+        self._by_kind: dict[tuple[str, str], list[Rule]] = {}
+        self.version = self.options.kube_version or default_version()
+        self._object_schemas: SchemaStore | None = None
+        self._params: dict[str, dict[str, Any]] | None = None
 
-    def _rules_for(self, kind: str) -> list[Rule]:
-        rules = self._by_kind.get(kind)
+    def _rules_for(self, kind: str, phase: str) -> list[Rule]:
+        key = (kind, phase)
+        rules = self._by_kind.get(key)
         if rules is None:
-            rules = [r for r in self.rules if r.kinds is None or kind in r.kinds]
-            self._by_kind[kind] = rules
+            rules = [r for r in self.rules if (r.kinds is None or kind in r.kinds)
+                     and (r.phase == phase or r.id in ("schema-violation", "unknown-field"))]
+            self._by_kind[key] = rules
         return rules
+
+    def _contexts(self, base: Context) -> dict[str, Context]:
+        """The context each rule sees: the base one, or a copy carrying the rule's parameters."""
+        if self._params is None:
+            self._params = {}
+            for rule in self.rules:
+                params = {**rule.default_params(), **self.options.params.get(rule.id, {})}
+                if params:
+                    self._params[rule.id] = params
+        contexts = dict.fromkeys((r.id for r in self.rules), base)
+        for rule_id, params in self._params.items():
+            contexts[rule_id] = dataclasses.replace(base, params=params)
+        return contexts
 
     # --- the run ------------------------------------------------------------------------------
 
-    def run(self, sources: Sequence[Source], notices: Iterable[Notice] = ()) -> RunResult:
-        # The run keeps every document's node tree alive (positions are looked up lazily), and the
-        # cyclic GC would rescan that growing, acyclic heap again and again: it cost 1.0 of 1.6 s
-        # of loading the real corpus. Reference counting frees everything we drop.
+    def run(self, sources: Sequence[Source], notices: Iterable[Notice] = (),
+            progress: Callable[[int], None] | None = None) -> RunResult:
+        # The objects of a run stay alive until the end, and the cyclic GC would rescan that
+        # growing, acyclic heap again and again (it cost 1.0 of 1.6 s of loading the real corpus).
+        # Reference counting frees everything we drop.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._run(sources, notices)
+            return self._run(sources, notices, progress)
         finally:
             if enabled:
                 gc.enable()
 
-    def _run(self, sources: Sequence[Source], notices: Iterable[Notice]) -> RunResult:
+    def _run(self, sources: Sequence[Source], notices: Iterable[Notice],
+             progress: Callable[[int], None] | None) -> RunResult:
         result = RunResult(notices=list(notices))
-        objects: list[K8sObject] = []
-        for source in sources:
-            objects.extend(self._load(source, result))
-        result.objects = len(objects)
         linted = {os.path.realpath(s.path) for s in sources if s.path is not None}
+        context_sources = [s for s in self.options.context_sources
+                           if s.path is None or os.path.realpath(s.path) not in linted]
+        outcomes = self._process_all(sources, True, progress)
+        context_outcomes = self._process_all([*context_sources, *self.options.crd_sources], False, None)
+        objects: list[K8sObject] = []
+        comments: dict[str, FileComments] = {}
+        texts: dict[str, str] = {}
+        for outcome in outcomes:
+            result.files.append(outcome.report)
+            result.findings.extend(outcome.findings)
+            result.notices.extend(outcome.notices)
+            objects.extend(outcome.objects)
+            if outcome.comments is not None:
+                comments[outcome.report.name] = outcome.comments
+            if outcome.text is not None:
+                texts[outcome.report.name] = outcome.text
         context: list[K8sObject] = []
-        for source in self.options.context_sources:
-            if source.path is None or os.path.realpath(source.path) not in linted:
-                context.extend(self._load(source, result, lint=False))
-        crds = [o.data for o in (*objects, *context) if _is_crd(o)]
-        for source in self.options.crd_sources:
-            crds.extend(o.data for o in self._load(source, result, lint=False) if _is_crd(o))
-        schemas = SchemaStore(self.options.kube_version or default_version(), crds)
-        ctx = Context(ObjectIndex([*objects, *context]), schemas, self.options.settings)
-        self._check(objects, ctx, result)
-        self._unknown_suppressions(result)
-        enabled = self.options.enabled
-        excludes = self.options.rule_excludes
-        result.findings = [
-            f for f in result.findings
-            if (f.rule in enabled or f.rule == "internal-error")
-            and not (f.rule in excludes and excludes[f.rule](f.location.file))
-        ]
-        for finding in result.findings:
-            self._suppress(finding)
-        result.findings.sort(key=Finding.sort_key)
-        if self.options.baseline is not None:
-            remaining = Counter(self.options.baseline)
-            for finding in result.findings:
-                key = baseline.key(finding)
-                if finding.suppression is None and remaining[key] > 0 and finding.rule != "internal-error":
-                    remaining[key] -= 1
-                    finding.suppression = Suppression("baseline", "in the baseline")
+        crds: list[dict[str, Any]] = []
+        crd_names = {s.name for s in self.options.crd_sources}
+        for outcome in context_outcomes:
+            result.notices.extend(outcome.notices)
+            if outcome.text is not None:
+                texts[outcome.report.name] = outcome.text
+            if outcome.report.name in crd_names:
+                crds.extend(o.data for o in outcome.objects if _is_crd(o))
+            else:
+                context.extend(outcome.objects)
+        crds.extend(o.data for o in (*objects, *context) if _is_crd(o))
+        result.objects = len(objects)
+
+        cache = DocumentCache(texts)
+        for obj in (*objects, *context):
+            if isinstance(obj.doc, DocRef):
+                obj.doc.cache = cache
+        ctx = Context(ObjectIndex([*objects, *context]), SchemaStore(self.version, crds),
+                      self.options.settings, phase="run")
+        self._check(objects, ctx, "run", result.findings)
+        self._finish(result, comments)
         return result
 
-    def _suppress(self, finding: Finding) -> None:
-        if finding.suppression is not None or finding.rule == "internal-error":
-            return
-        comments = self._comments.get(finding.location.file)
-        if comments is not None:
-            finding.suppression = comments.suppression(finding.rule, finding.location.line)
+    def _process_all(self, sources: Sequence[Source], lint: bool,
+                     progress: Callable[[int], None] | None) -> list[FileOutcome]:
+        if not sources:
+            return []
+        if self._parallel(sources):
+            from .parallel import process_in_workers
 
-    def _unknown_suppressions(self, result: RunResult) -> None:
-        rule = REGISTRY["unknown-suppression"]
-        known = {r.id for r in REGISTRY} | {ALL}
-        for m in self._mentions:
-            if m.rule in known:
-                continue
-            close = difflib.get_close_matches(m.rule, sorted(known), n=1)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
-            file = m.obj.file if m.obj else m.file
-            result.findings.append(Finding(
-                rule.id, self._severity(rule), f'suppression names unknown rule "{m.rule}"{hint}',
-                Location(file, m.line, m.column), m.obj.ref if m.obj else None,
-                render_path(m.path), rule.remediation))
+            return process_in_workers(self, sources, lint, progress)
+        out = []
+        for source in sources:
+            out.append(self.process_file(source, lint))
+            if progress is not None:
+                progress(1)
+        return out
 
-    def _load(self, source: Source, result: RunResult, lint: bool = True) -> list[K8sObject]:
-        """Read, parse and identify the objects of one source. With lint=False (context files such
-        as --crd) nothing is reported about the file but its read errors."""
-        report = FileReport(source.name)
+    def _parallel(self, sources: Sequence[Source]) -> bool:
+        if self.options.jobs <= 1 or len(sources) < PARALLEL_MIN_FILES:
+            return False
+        total = 0
+        for source in sources:
+            if source.path is None:
+                return False
+            try:
+                total += os.path.getsize(source.path)
+            except OSError:
+                pass
+            if total >= PARALLEL_MIN_BYTES:
+                return True
+        return False
+
+    # --- the object phase: one file ---------------------------------------------------------
+
+    def process_file(self, source: Source, lint: bool = True) -> FileOutcome:
+        """Read, parse and identify the objects of one source and run the object-phase rules.
+
+        With lint=False (--context and --crd files) nothing is reported about the file but its
+        read errors, and no rule runs.
+        """
+        outcome = FileOutcome(FileReport(source.name))
         try:
             raw = source.read()
         except OSError as exc:
-            report.error = f"cannot read: {exc.strerror or exc}"
-            result.notices.append(Notice(source.name, report.error, True))
-            if lint:
-                result.files.append(report)
-            return []
-        if lint:
-            result.files.append(report)
-        else:
-            result = RunResult()  # findings about context files are not reported
+            outcome.report.error = f"cannot read: {exc.strerror or exc}"
+            outcome.notices.append(Notice(source.name, outcome.report.error, True))
+            return outcome
         text, problem = decode(raw)
         if text is None:
             assert problem is not None
-            report.error = problem.message
-            result.findings.append(self._problem_finding(source.name, problem))
-            return []
-        comments = parse_comments(text)
-        if comments is not None and lint:
-            self._comments[source.name] = comments
-            for mention in comments.mentions:
-                mention.file = source.name
-                self._mentions.append(mention)
+            outcome.report.error = problem.message
+            if lint:
+                outcome.findings.append(self._problem_finding(source.name, problem))
+            return outcome
+        if source.path is None:
+            outcome.text = text
         parsed = parse(text, source.name)
-        for problem in parsed.problems:
-            result.findings.append(self._problem_finding(source.name, problem))
-        report.documents = len(parsed.documents)
         objects: list[K8sObject] = []
+        problems: list[Finding] = []
+        for problem in parsed.problems:
+            problems.append(self._problem_finding(source.name, problem))
         for doc in parsed.documents:
-            objects.extend(self._objects(doc, result))
-        report.objects = len(objects)
-        return objects
+            objects.extend(self._objects(doc, problems))
+        outcome.report.documents = len(parsed.documents)
+        outcome.report.objects = len(objects)
+        if lint:
+            outcome.findings.extend(problems)
+            outcome.comments = parse_comments(text)
+            mentions = list(outcome.comments.mentions) if outcome.comments else []
+            for mention in mentions:
+                mention.file = source.name
+            schemas = self._object_schema_store()
+            ctx = Context(ObjectIndex(objects), schemas, self.options.settings, phase="object")
+            for obj in objects:
+                suppressed, found = annotation_suppressions(obj)
+                obj.suppressions = suppressed  # type: ignore[attr-defined]
+                mentions.extend(found)
+            self._check(objects, ctx, "object", outcome.findings)
+            outcome.findings.extend(self._unknown_suppressions(mentions))
+            schemas.forget()
+        for doc_index, doc in enumerate(parsed.documents):
+            ref = DocRef(source.name, source.path, doc_index)
+            for obj in objects:
+                if obj.doc is doc:
+                    obj.doc = ref  # the node tree goes; the data stays
+        outcome.objects = objects
+        return outcome
 
-    def _objects(self, doc: Document, result: RunResult) -> list[K8sObject]:
+    def _object_schema_store(self) -> SchemaStore:
+        if self._object_schemas is None:
+            self._object_schemas = SchemaStore(self.version, [])
+        return self._object_schemas
+
+    def _objects(self, doc: Document, problems: list[Finding]) -> list[K8sObject]:
         data = doc.data
         if isinstance(data, dict) and not data:
             return []  # `{}`: an empty document
         problem = _identity_problem(data)
         if problem:
-            self._not_object(doc, (), problem, result)
+            problems.append(self._not_object(doc, (), problem))
             return []
         items = data.get("items")
         if data["kind"].endswith("List") and isinstance(items, list):
@@ -219,13 +347,13 @@ class Engine:
             for i, item in enumerate(items):
                 problem = _identity_problem(item)
                 if problem:
-                    self._not_object(doc, ("items", i), f"List item: {problem}", result)
+                    problems.append(self._not_object(doc, ("items", i), f"List item: {problem}"))
                 else:
                     out.append(K8sObject.from_data(item, doc, ("items", i), self.options.namespace))
             return out
         return [K8sObject.from_data(data, doc, (), self.options.namespace)]
 
-    def _not_object(self, doc: Document, base: tuple[Any, ...], message: str, result: RunResult) -> None:
+    def _not_object(self, doc: Document, base: Path, message: str) -> Finding:
         data = doc.data
         for elem in base:
             data = data[elem]
@@ -236,27 +364,22 @@ class Engine:
                     path = (*base, key)
                     break
         line, col = doc.locate(path)
-        result.findings.append(Finding(
-            "not-k8s-object", self._severity(REGISTRY["not-k8s-object"]), message,
-            Location(doc.source, line, col), None, render_path(path),
-            REGISTRY["not-k8s-object"].remediation,
-        ))
+        rule = REGISTRY["not-k8s-object"]
+        return Finding(rule.id, self._severity(rule), message, Location(doc.source, line, col), None,
+                       render_path(path), rule.remediation)
 
     def _problem_finding(self, name: str, problem: Problem) -> Finding:
         rule = REGISTRY[problem.rule]
         return Finding(rule.id, self._severity(rule), problem.message, Location(name, problem.line, problem.column),
                        remediation=rule.remediation)
 
-    def _check(self, objects: list[K8sObject], ctx: Context, result: RunResult) -> None:
-        findings = result.findings
-        contexts = {
-            rule.id: dataclasses.replace(ctx, params={**rule.default_params(), **self.options.params.get(rule.id, {})})
-            for rule in self.rules
-        }
+    # --- rules ----------------------------------------------------------------------------------
+
+    def _check(self, objects: list[K8sObject], ctx: Context, phase: str, findings: list[Finding]) -> None:
+        contexts = self._contexts(ctx)
         for obj in objects:
-            suppressed, mentions = annotation_suppressions(obj)
-            self._mentions.extend(mentions)
-            for rule in self._rules_for(obj.kind):
+            suppressed: dict[str, Suppression] = getattr(obj, "suppressions", {})
+            for rule in self._rules_for(obj.kind, phase):
                 assert rule.check is not None
                 violations: list[Violation] = []
                 try:
@@ -279,13 +402,12 @@ class Engine:
 
     def _finding(self, rule: Rule, obj: K8sObject, violation: Violation) -> Finding:
         line, col = obj.locate(violation.path)
-        severity = self._severity(rule, violation)
         related = []
         for rel in violation.related:
             rline, rcol = rel.obj.locate(rel.path)
             related.append(RelatedLocation(Location(rel.obj.file, rline, rcol), rel.obj.ref, rel.message))
         return Finding(
-            rule.id, severity, violation.message, Location(obj.file, line, col), obj.ref,
+            rule.id, self._severity(rule, violation), violation.message, Location(obj.file, line, col), obj.ref,
             render_path(violation.path), rule.remediation, related,
         )
 
@@ -295,6 +417,46 @@ class Engine:
         message = f"rule {rule.id} crashed on {obj.describe()}: {type(exc).__name__}: {exc}"
         return Finding("internal-error", meta.severity, message, Location(obj.file, line, col), obj.ref,
                        "", meta.remediation)
+
+    def _unknown_suppressions(self, mentions: list[Mention]) -> list[Finding]:
+        rule = REGISTRY["unknown-suppression"]
+        known = {r.id for r in REGISTRY} | {ALL}
+        out = []
+        for m in mentions:
+            if m.rule in known:
+                continue
+            close = difflib.get_close_matches(m.rule, sorted(known), n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            file = m.obj.file if m.obj else m.file
+            out.append(Finding(
+                rule.id, self._severity(rule), f'suppression names unknown rule "{m.rule}"{hint}',
+                Location(file, m.line, m.column), m.obj.ref if m.obj else None,
+                render_path(m.path), rule.remediation))
+        return out
+
+    # --- filters, suppressions, order -------------------------------------------------------
+
+    def _finish(self, result: RunResult, comments: dict[str, FileComments]) -> None:
+        enabled = self.options.enabled
+        excludes = self.options.rule_excludes
+        result.findings = [
+            f for f in result.findings
+            if (f.rule in enabled or f.rule == "internal-error")
+            and not (f.rule in excludes and excludes[f.rule](f.location.file))
+        ]
+        for finding in result.findings:
+            if finding.suppression is None and finding.rule != "internal-error":
+                file_comments = comments.get(finding.location.file)
+                if file_comments is not None:
+                    finding.suppression = file_comments.suppression(finding.rule, finding.location.line)
+        result.findings.sort(key=Finding.sort_key)
+        if self.options.baseline is not None:
+            remaining = Counter(self.options.baseline)
+            for finding in result.findings:
+                key = baseline.key(finding)
+                if finding.suppression is None and remaining[key] > 0 and finding.rule != "internal-error":
+                    remaining[key] -= 1
+                    finding.suppression = Suppression("baseline", "in the baseline")
 
 
 def _is_crd(obj: K8sObject) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .findings import ObjectRef, Path
@@ -119,16 +120,16 @@ class K8sObject:
     def describe(self) -> str:
         return f"{self.kind} {self.name!r}" + (f" in namespace {self.namespace!r}" if self.namespace else "")
 
-    # --- pod templates ------------------------------------------------------------------------
+    # --- pod templates (computed once: rules ask for them over and over) ----------------------
 
-    @property
+    @cached_property
     def pod_template_path(self) -> Path | None:
         """Path to the object holding the pod's `metadata` and `spec` (() for a Pod)."""
         if self.kind == "Pod":
             return ()
         return POD_TEMPLATE_PATHS.get(self.kind)
 
-    @property
+    @cached_property
     def pod_spec_path(self) -> Path | None:
         base = self.pod_template_path
         return None if base is None else (*base, "spec")
@@ -142,6 +143,10 @@ class K8sObject:
 
     def pod_labels(self) -> dict[str, Any] | None:
         """Labels of the pods this object creates, or None when it creates none."""
+        return self._pod_labels
+
+    @cached_property
+    def _pod_labels(self) -> dict[str, Any] | None:
         base = self.pod_template_path
         if base is None or self.kind == "PodTemplate":
             return None

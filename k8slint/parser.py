@@ -22,6 +22,7 @@ from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.tag import Tag
 
 try:  # the C extension is a hard dependency on CPython; keep a slow path for other runtimes
     from ruamel.yaml.cyaml import CParser as _Parser
@@ -126,7 +127,7 @@ def _find_key(node: MappingNode, key: object) -> tuple[Node, Node] | None:
     for pair in reversed(node.value):  # the last duplicate is the one whose value we keep
         knode = pair[0]
         if knode.__class__ is ScalarNode:
-            if knode.value == "<<" and knode.tag in _MERGE_TAGS:
+            if knode.value == "<<" and _tag(knode) in _MERGE_TAGS:
                 merges.append(pair[1])
             elif knode.value == key:
                 return pair
@@ -235,6 +236,15 @@ def _parse_split(text: str, source: str, result: ParseResult) -> None:
         _convert_all(nodes, line, source, result)
 
 
+# Shared tag objects: ruamel's Node.__init__ keeps a Tag instance as it is, so resolving to these
+# costs no allocation per node, and reading them is an identity test instead of the `Node.tag`
+# property (which URI-decodes the tag on every access: a third of the parse time).
+_PLAIN_TAG = Tag(suffix=_PLAIN)
+_STR_TAG = Tag(suffix=_STR)
+_SEQ_TAG = Tag(suffix="tag:yaml.org,2002:seq")
+_MAP_TAG = Tag(suffix="tag:yaml.org,2002:map")
+
+
 class _FastLoader(_Loader):  # type: ignore[misc,valid-type]
     """libyaml composition without ruamel's Python resolver (a regex loop per scalar).
 
@@ -242,10 +252,16 @@ class _FastLoader(_Loader):  # type: ignore[misc,valid-type]
     1.1 rules; quoted scalars are strings. Explicitly tagged nodes never reach `resolve`.
     """
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+    def resolve(self, kind: type, value: Any, implicit: Any) -> Tag:
         if kind is ScalarNode:
-            return _PLAIN if implicit[0] else _STR
-        return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
+            return _PLAIN_TAG if implicit[0] else _STR_TAG
+        return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
+
+
+def _tag(node: Node) -> str:
+    """The node's tag as a string, without the cost of ruamel's `Node.tag` property."""
+    ctag = node.ctag
+    return ctag.suffix if ctag.handle is None else str(ctag)
 
 
 def _compose_all(text: str) -> Iterator[Node]:
@@ -255,6 +271,10 @@ def _compose_all(text: str) -> Iterator[Node]:
             yield loader.get_node()
     finally:
         loader.dispose()
+        # The loader refers to itself (`_parser`, `_composer`, `loader`...): a cycle that only the
+        # cyclic GC frees, and runs pause it. Clearing the instance dict breaks the cycle, so
+        # reference counting frees the loader and libyaml's buffers at once.
+        vars(loader).clear()
 
 
 def _depth_bound(text: str) -> int:
@@ -370,7 +390,7 @@ class _Converter:
         convert = self.convert
         for knode, vnode in node.value:
             if knode.__class__ is ScalarNode:
-                if knode.value == "<<" and knode.tag in _MERGE_TAGS:
+                if knode.value == "<<" and _tag(knode) in _MERGE_TAGS:
                     merges.append(vnode)
                     continue
                 key = knode.value
@@ -415,8 +435,13 @@ def _plain(value: str) -> Any:
 
 
 def _scalar(node: ScalarNode) -> Any:
-    tag = node.tag
+    ctag = node.ctag
     value = node.value
+    if ctag is _PLAIN_TAG:
+        return _plain(value)
+    if ctag is _STR_TAG:
+        return value
+    tag = _tag(node)
     if tag == _PLAIN:
         return _plain(value)
     if tag == _STR:

@@ -133,8 +133,7 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True) -
     The built-in packs skip the validation against policy.schema.json at start-up (tests validate
     them); user packs are always validated.
     """
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
+    from .validation import Validator
 
     doc = read_document(path)
     errors = schema_errors(doc, load_schema("policy.schema.json")) if validate else []
@@ -151,19 +150,27 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True) -
         check: Check
         params_schema = None
         if "schema" in entry:
-            try:
-                if validate:
+            if validate:
+                from jsonschema import Draft202012Validator
+                from jsonschema.exceptions import SchemaError
+
+                try:
                     Draft202012Validator.check_schema(entry["schema"])
-            except SchemaError as exc:
-                line, col = doc.locate((*where, "schema", *exc.absolute_path))
-                raise PolicyError(path, line, col, f"invalid JSON Schema: {exc.message}") from exc
-            check = _SchemaPolicy(rule_id, target, Draft202012Validator(entry["schema"]), entry.get("message"))
+                except SchemaError as exc:
+                    line, col = doc.locate((*where, "schema", *exc.absolute_path))
+                    raise PolicyError(path, line, col, f"invalid JSON Schema: {exc.message}") from exc
+            check = _SchemaPolicy(rule_id, target, Validator(entry["schema"], formats=False), entry.get("message"))
         else:
             template = TEMPLATES[entry["uses"]]
             params = entry.get("params") or {}
             from .validation import translate
 
-            for error in Draft202012Validator(template.params_schema).iter_errors(params):
+            errors = []
+            if validate:
+                from jsonschema import Draft202012Validator
+
+                errors = list(Draft202012Validator(template.params_schema).iter_errors(params))
+            for error in errors:
                 for item in translate(error):
                     line, col = doc.locate((*where, "params", *item.path))
                     message = item.message.replace(" in the object", "")

@@ -37,6 +37,9 @@ class Context:
     settings: RunSettings = field(default_factory=RunSettings)
     cache: dict[object, object] = field(default_factory=dict)  # per-run memo shared by rules
     params: Mapping[str, Any] = field(default_factory=dict)  # the running rule's parameters
+    #: "object" while each file is processed (possibly in a worker process, the index holding only
+    #: that file's objects), "run" once every object of the run is in the index
+    phase: str = "run"
 
 
 Check = Callable[[K8sObject, Context], Iterable[Violation]]
@@ -66,6 +69,11 @@ class Rule:
     @property
     def builtin(self) -> bool:
         return self.check is None
+
+    @property
+    def phase(self) -> str:
+        """"run" for rules that read other objects (run once every file is loaded), else "object"."""
+        return "run" if "cross-object" in self.tags or "run-scope" in self.tags else "object"
 
     def default_params(self) -> dict[str, Any]:
         props = (self.params_schema or {}).get("properties", {})

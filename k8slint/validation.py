@@ -183,11 +183,125 @@ def _format_checker() -> Any:
     return checker
 
 
-@cache
-def _builtin_validator(version: str, definition: str) -> Any:
-    from jsonschema import Draft202012Validator
+class Validator:
+    """jsonschema-rs decides validity; jsonschema, the reference, explains the failures.
 
-    return Draft202012Validator(_api(version).defs[definition], format_checker=_format_checker())
+    Most objects are valid, and for them the Rust validator (microseconds) is all that runs. For an
+    invalid object the errors come from jsonschema, so findings are the same with or without the
+    accelerator (tests/test_validation.py checks both agree on validity over the fixtures and the
+    real corpus). Without jsonschema_rs installed, jsonschema does everything.
+    """
+
+    __slots__ = ("_schema", "_rs_schema", "_rs", "_py", "_formats")
+
+    def __init__(self, schema: dict[str, Any], rs_schema: Any = None, formats: bool = True) -> None:
+        self._schema = schema  # may be cyclic (inlined $refs): only jsonschema gets it
+        self._rs_schema = rs_schema if rs_schema is not None else schema
+        self._rs: Any = None
+        self._py: Any = None
+        self._formats = formats
+
+    def is_valid_fast(self, instance: Any) -> bool | None:
+        """True/False from jsonschema-rs, None when it is not available."""
+        if self._rs is None:
+            self._rs = _rs_compile(self._rs_schema, self._formats)
+        return None if self._rs is False else self._rs.is_valid(instance)
+
+    def iter_errors(self, instance: Any) -> Any:
+        if self.is_valid_fast(instance):
+            return iter(())
+        if self._py is None:
+            from jsonschema import Draft202012Validator
+
+            self._py = Draft202012Validator(self._schema, format_checker=_format_checker() if self._formats else None)
+        return self._py.iter_errors(instance)
+
+    def reference_errors(self, instance: Any) -> list[Any]:
+        """jsonschema alone (for tests comparing the two)."""
+        from jsonschema import Draft202012Validator
+
+        checker = _format_checker() if self._formats else None
+        return list(Draft202012Validator(self._schema, format_checker=checker).iter_errors(instance))
+
+
+_FORMATS = {
+    "int32": lambda v: not isinstance(v, int) or isinstance(v, bool) or -(2**31) <= v < 2**31,
+    "int64": lambda v: not isinstance(v, int) or isinstance(v, bool) or -(2**63) <= v < 2**63,
+}
+
+
+def _rs_compile(schema: Any, formats: bool) -> Any:
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return False
+    schema = _resolve_rs_schema(schema)
+    try:
+        if not formats:
+            return jsonschema_rs.Draft202012Validator(schema)
+        return jsonschema_rs.Draft202012Validator(
+            schema, validate_formats=True, formats={**_FORMATS, "byte": _is_base64})
+    except Exception:  # a schema the Rust validator cannot take: jsonschema alone decides
+        return False
+
+
+def _is_base64(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        base64.b64decode(value.replace("\n", "").replace("\r", "").replace(" ", ""), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+@cache
+def _raw_defs(version: str) -> dict[str, Any]:
+    """The definitions with their $refs (what jsonschema-rs resolves itself), enums applied."""
+    path = _schema_root() / f"v{version}.0-local-strict" / "_definitions.json"
+    with open(path, encoding="utf-8") as handle:
+        defs = json.load(handle)["$defs"]
+    _apply_enums(defs)
+    return defs
+
+
+_DEF_REF = re.compile(r'"\$ref": "[^"#]*#/\$defs/([^"]+)"')
+
+
+def _rs_schema(version: str, definition: str) -> dict[str, Any]:
+    """One kind's schema for jsonschema-rs: the definitions it reaches, with local refs."""
+    defs = _raw_defs(version)
+    texts: dict[str, str] = {}
+    stack = [definition]
+    while stack:
+        name = stack.pop()
+        if name in texts:
+            continue
+        texts[name] = json.dumps(defs[name])
+        stack.extend(_DEF_REF.findall(texts[name]))
+    local = [f"{json.dumps(name)}: {_DEF_REF.sub(_local_ref, text)}" for name, text in texts.items()]
+    body = ",".join(local)
+    return json.loads(f'{{"$ref": "#/$defs/{definition}", "$defs": {{{body}}}}}')
+
+
+def _local_ref(match: re.Match[str]) -> str:
+    return '"$ref": "#/$defs/' + match.group(1) + '"'
+
+
+@cache
+def _builtin_validator(version: str, definition: str) -> Validator:
+    return Validator(_api(version).defs[definition], _LazyRsSchema(version, definition))
+
+
+class _LazyRsSchema:
+    """Built only if jsonschema-rs is there to use it."""
+
+    def __init__(self, version: str, definition: str) -> None:
+        self.version, self.definition = version, definition
+
+
+def _resolve_rs_schema(schema: Any) -> Any:
+    return _rs_schema(schema.version, schema.definition) if isinstance(schema, _LazyRsSchema) else schema
 
 
 # --- custom resources ----------------------------------------------------------------------------
@@ -427,18 +541,16 @@ class SchemaStore:
             info, validators = crd
             if version not in info.served:
                 served = ", ".join(f"{group}/{v}" for v in info.served) or "none"
-                return KindStatus("wrong-version", message=(
+                return KindStatus("wrong-version-crd", message=(
                     f'{kind} {api_version} is not served by CustomResourceDefinition "{info.crd_name}" '
                     f"(served: {served})"), path=("apiVersion",))
             schema = info.served[version]
             if schema is None:
                 return KindStatus("crd")
             if version not in validators:
-                from jsonschema import Draft202012Validator
-
                 meta = api.defs.get("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
-                validators[version] = Draft202012Validator(
-                    crd_to_json_schema(schema, root=True, object_meta=meta), format_checker=_format_checker())
+                converted = crd_to_json_schema(schema, root=True, object_meta=meta)
+                validators[version] = Validator(converted)
             return KindStatus("crd", validators[version])
         served_as = api.kinds.get(kind)
         if served_as and (group in api.groups or not group):
@@ -462,7 +574,7 @@ class SchemaStore:
             return found
         status = self.status(obj.api_version, obj.kind)
         out: list[SchemaError] = []
-        if status.state in ("wrong-version", "unknown-in-group"):
+        if status.state in ("wrong-version", "wrong-version-crd", "unknown-in-group"):
             out.append(SchemaError(status.path, status.message))
         elif status.validator is not None:
             seen = set()
@@ -473,6 +585,10 @@ class SchemaStore:
                         out.append(item)
         self._errors[key] = out
         return out
+
+    def forget(self) -> None:
+        """Drop the memo of errors (objects of a finished file may be freed and their ids reused)."""
+        self._errors.clear()
 
     def first_of_kind(self, obj: K8sObject) -> bool:
         key = (obj.api_version, obj.kind)

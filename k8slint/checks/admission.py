@@ -12,9 +12,11 @@ from ..admission import (
     EffectiveContainer,
     LimitRangeItem,
     Value,
+    container_defaults,
     effective_containers,
     is_extended,
     limit_range_items,
+    merged_defaults,
     overhead,
     pod_matches_scope,
     pod_quota_usage,
@@ -49,13 +51,40 @@ def _limit_ranges(obj: K8sObject, ctx: Context) -> list[K8sObject]:
     return ctx.index.in_namespace(obj.namespace, ("LimitRange",))
 
 
+def _items(lr: K8sObject, ctx: Context) -> list[LimitRangeItem]:
+    """A LimitRange's items after its own defaulting, parsed once per run."""
+    key = ("limit-range-items", id(lr))
+    found = ctx.cache.get(key)
+    if found is None:
+        found = ctx.cache[key] = limit_range_items(lr)
+    return found  # type: ignore[return-value]
+
+
+_BOUNDS = ("min", "max", "maxLimitRequestRatio")
+
+
+def _bounded_items(obj: K8sObject, ctx: Context) -> list[LimitRangeItem]:
+    """The namespace's LimitRange items that bound anything (min, max, ratio), once per namespace."""
+    key = ("bounded-items", obj.namespace)
+    found = ctx.cache.get(key)
+    if found is None:
+        lrs = sorted(_limit_ranges(obj, ctx), key=lambda o: o.name)
+        found = ctx.cache[key] = [item for lr in lrs for item in _items(lr, ctx)
+                                  if any(item.fields[b] for b in _BOUNDS)]
+    return found  # type: ignore[return-value]
+
+
 def effective(obj: K8sObject, ctx: Context) -> list[EffectiveContainer]:
     """Containers after defaulting, computed once per object per run."""
     key = ("effective", id(obj))
     found = ctx.cache.get(key)
     if found is None:
-        found = ctx.cache[key] = effective_containers(obj, _limit_ranges(obj, ctx))
-    return found
+        ns_key = ("container-defaults", obj.namespace)
+        defaults = ctx.cache.get(ns_key)
+        if defaults is None:
+            defaults = ctx.cache[ns_key] = merged_defaults(container_defaults(_limit_ranges(obj, ctx)))
+        found = ctx.cache[key] = effective_containers(obj, defaults)  # type: ignore[arg-type]
+    return found  # type: ignore[return-value]
 
 
 def _origin(value: Value) -> str:
@@ -146,10 +175,9 @@ def _constraints(item: LimitRangeItem, requests: dict[str, Value], limits: dict[
     tags=("resources", "admission", "cross-object"),
 )
 def limit_range_violation(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
-    lrs = _limit_ranges(obj, ctx)
-    if not lrs:
+    items = _bounded_items(obj, ctx)
+    if not items:
         return
-    items = [item for lr in sorted(lrs, key=lambda o: o.name) for item in limit_range_items(lr)]
     if obj.kind == "PersistentVolumeClaim":
         yield from _pvc(obj, ("spec",), items)
         return
@@ -284,8 +312,15 @@ def limit_range_invalid(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
 
 # --- ResourceQuota -------------------------------------------------------------------------------
 
-def _quotas(obj: K8sObject, ctx: Context) -> list[K8sObject]:
-    return ctx.index.in_namespace(obj.namespace, ("ResourceQuota",))
+def _quotas(obj: K8sObject, ctx: Context) -> list[tuple[K8sObject, list[str], Any]]:
+    """(quota, the cpu/memory resources it makes every container specify, scope), per namespace."""
+    key = ("quotas", obj.namespace)
+    found = ctx.cache.get(key)
+    if found is None:
+        quotas = sorted(ctx.index.in_namespace(obj.namespace, ("ResourceQuota",)), key=lambda o: o.name)
+        found = ctx.cache[key] = [
+            (q, [k for k in quota_hard(q) if k in MUST_SPECIFY], quota_scope(q)) for q in quotas]
+    return found  # type: ignore[return-value]
 
 
 @rule(
@@ -322,9 +357,8 @@ def quota_requires_resources(obj: K8sObject, ctx: Context) -> Iterator[Violation
     if pod_level.get("requests") or pod_level.get("limits"):
         return  # pod-level resources (PodLevelResources): the per-container constraint is skipped
     containers = effective(obj, ctx)
-    for quota in sorted(quotas, key=lambda o: o.name):
-        required = [k for k in quota_hard(quota) if k in MUST_SPECIFY]
-        if not required or not pod_matches_scope(quota_scope(quota), obj, containers):
+    for quota, required, scope in quotas:
+        if not required or not pod_matches_scope(scope, obj, containers):
             continue
         for c in containers:
             missing = [k for k in required if MUST_SPECIFY[k][1] not in getattr(c, MUST_SPECIFY[k][0])]
@@ -394,8 +428,7 @@ def _usage(quota: K8sObject, ctx: Context) -> dict[str, list[tuple[K8sObject, Fr
     scope = quota_scope(quota)
     scoped = bool(scope.terminating is not None or scope.best_effort is not None or scope.priority
                   or scope.unsupported)
-    objects = [o for o in ctx.index.objects if o.namespace == quota.namespace]
-    for obj in objects:
+    for obj in ctx.index.in_namespace(quota.namespace):
         if obj.pod_labels() is not None:
             containers = effective(obj, ctx)
             if not pod_matches_scope(scope, obj, containers):

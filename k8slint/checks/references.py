@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..findings import Severity, Violation
-from ..model import K8sObject, as_dict, as_list, get_in, selector_matches
+from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
 from .services import operator_managed
 
@@ -29,7 +29,7 @@ def _selects_nothing(obj: K8sObject, selector: Any, ctx: Context) -> bool:
         return False  # an empty selector selects every pod of the namespace
     if not ctx.index.has_pod_templates:
         return False
-    if any(selector_matches(selector, o.pod_labels() or {}) for o in ctx.index.pod_templates(obj.namespace)):
+    if ctx.index.pods_selected(obj.namespace, selector):
         return False
     return operator_managed(obj, as_dict(selector.get("matchLabels")), ctx) is None
 
@@ -96,8 +96,10 @@ def hpa_target_missing(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         return
     if ctx.index.get(kind, obj.namespace, name):
         return
-    others = sorted(o.name for o in ctx.index.in_namespace(obj.namespace, (kind,)))
+    candidates = ctx.index.in_namespace(obj.namespace, (kind,))
     message = f'scaleTargetRef names {kind} "{name}", which is not in namespace "{obj.namespace}"'
+    # a suggestion among a few hundred names at most: it must not make a large run quadratic
+    others = sorted({o.name for o in candidates}) if len(candidates) <= 500 else []
     close = difflib.get_close_matches(name, others, n=1)
     if close:
         message += f' (did you mean "{close[0]}"?)'
@@ -138,7 +140,7 @@ def _backends(obj: K8sObject) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]
 def ingress_backend_missing(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     if obj.api_version != "networking.k8s.io/v1":
         return
-    if not any(o.kind == "Service" for o in ctx.index.objects):
+    if "Service" not in ctx.index.kinds:
         return
     for path, service in _backends(obj):
         name = service.get("name")

@@ -16,6 +16,13 @@ _SCHEMA_EXEMPTIONS = (
 )
 
 
+def _deferred(obj: K8sObject, ctx: Context) -> bool:
+    """Whether this phase must skip the object: custom resources are validated once every
+    CustomResourceDefinition of the run is known (the run phase), everything else per file."""
+    custom = ctx.schemas.status(obj.api_version, obj.kind).state in ("crd", "unknown", "wrong-version-crd")
+    return custom if ctx.phase == "object" else not custom
+
+
 @rule(
     "schema-violation",
     severity=Severity.ERROR,
@@ -39,6 +46,8 @@ _SCHEMA_EXEMPTIONS = (
     tags=("schema",),
 )
 def schema_violation(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    if _deferred(obj, ctx):
+        return
     for error in ctx.schemas.errors(obj):
         if not error.unknown_field:
             yield Violation(error.path, error.message)
@@ -65,6 +74,8 @@ def schema_violation(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     tags=("schema",),
 )
 def unknown_field(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    if _deferred(obj, ctx):
+        return
     for error in ctx.schemas.errors(obj):
         if error.unknown_field:
             yield Violation(error.path, error.message)
@@ -128,7 +139,7 @@ def deprecated_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         "disable this rule if you do not want custom resources validated."
     ),
     kinds=None,
-    tags=("schema",),
+    tags=("schema", "run-scope"),
 )
 def unknown_kind(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     status = ctx.schemas.status(obj.api_version, obj.kind)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..findings import Related, Severity, Violation
-from ..model import K8sObject, as_dict, as_list, get_in, map_selector_matches
+from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
 
 
@@ -19,25 +19,16 @@ def _selector(svc: K8sObject) -> dict[str, Any] | None:
     return selector if isinstance(selector, dict) and selector else None
 
 
-# API groups served by Kubernetes itself; objects of any other group are custom resources.
-_BUILTIN_GROUPS = ("", "apps", "batch", "autoscaling", "policy", "extensions")
-
-
-def _is_custom_resource(obj: K8sObject) -> bool:
-    group = obj.api_version.rpartition("/")[0]
-    return group not in _BUILTIN_GROUPS and not group.endswith(".k8s.io")
-
-
 def operator_managed(svc: K8sObject, selector: dict[str, Any], ctx: Context) -> K8sObject | None:
     """A custom resource of the object's namespace named in a selector: its operator makes the pods.
 
     (kube-prometheus: the Service selecting `app.kubernetes.io/instance=main` fronts the pods the
     operator creates for `Alertmanager "main"`; Strimzi, Elastic and others label pods the same way.)
     """
-    values = {str(v) for v in selector.values()}
-    for obj in ctx.index.objects:
-        if obj.namespace == svc.namespace and obj.name in values and _is_custom_resource(obj):
-            return obj
+    for value in selector.values():
+        found = ctx.index.custom_resource(svc.namespace, str(value))
+        if found is not None:
+            return found
     return None
 
 
@@ -77,11 +68,7 @@ def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violatio
     if ctx.index.pods_matching(obj.namespace, selector) or operator_managed(obj, selector, ctx):
         return
     message = f"selector {_show_selector(selector)} matches no pod template in namespace \"{obj.namespace}\""
-    elsewhere = [
-        other for other in ctx.index.objects
-        if other.namespace != obj.namespace and other.pod_labels() is not None
-        and map_selector_matches(selector, other.pod_labels() or {})
-    ]
+    elsewhere = ctx.index.pods_matching_elsewhere(obj.namespace, selector)
     if elsewhere:
         first = elsewhere[0]
         message += (

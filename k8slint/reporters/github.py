@@ -6,6 +6,8 @@ values (file, title) also `:` and `,`.
 
 from __future__ import annotations
 
+from typing import IO
+
 from ..engine import RunResult
 from ..findings import Finding
 from .text import summary
@@ -30,6 +32,10 @@ def command(finding: Finding) -> str:
         f"title={escape_property(f'k8slint {finding.rule}')}",
     ))
     return f"::{_LEVELS[finding.severity.value]} {props}::{escape_data(finding.message)}"
+
+
+def write(result: RunResult, out: IO[str], verbose: bool = False) -> None:
+    out.write(render(result, verbose))
 
 
 def render(result: RunResult, verbose: bool = False) -> str:

@@ -10,10 +10,11 @@ A crashed rule or an unreadable path is a tool execution notification, not a res
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from .. import __version__
@@ -117,7 +118,7 @@ def _result(finding: Finding, index: dict[str, int], seen: dict[str, int]) -> di
     return result
 
 
-def report(result: RunResult) -> dict[str, Any]:
+def report(result: RunResult, include_results: bool = True) -> dict[str, Any]:
     rules = list(REGISTRY)
     index = {rule.id: i for i, rule in enumerate(rules)}
     results = []
@@ -131,7 +132,7 @@ def report(result: RunResult) -> dict[str, Any]:
                 "descriptor": {"id": "internal-error"},
                 "locations": [{"physicalLocation": _physical(finding.location)}],
             })
-        else:
+        elif include_results:
             results.append(_result(finding, index, seen))
     for notice in result.notices:
         notifications.append({
@@ -163,6 +164,28 @@ def report(result: RunResult) -> dict[str, Any]:
     }
 
 
+def write(result: RunResult, out: IO[str], verbose: bool = False) -> None:
+    """Stream the log: one result per line, never the whole document in memory."""
+    document = report(result, include_results=False)
+    head = json.dumps(document, indent=2, ensure_ascii=False)
+    marker = '"results": []'
+    before, after = head.split(marker, 1)
+    out.write(before + '"results": [')
+    first = True
+    rules = list(REGISTRY)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    seen: dict[str, int] = {}
+    for finding in result.findings:
+        if finding.rule == "internal-error":
+            continue
+        encoded = json.dumps(_result(finding, index, seen), ensure_ascii=False)
+        out.write(("\n        " if first else ",\n        ") + encoded)
+        first = False
+    out.write(("]" if first else "\n      ]") + after + "\n")
+
+
 def render(result: RunResult, verbose: bool = False) -> str:
-    return json.dumps(report(result), indent=2, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    write(result, buffer, verbose)
+    return buffer.getvalue()
 

@@ -7,6 +7,7 @@ passed to rich as `Text` objects, not markup strings.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import IO
@@ -63,19 +64,23 @@ def _lines(result: RunResult, verbose: bool, show_suppressed: bool = False
                 yield None, "", f"    see: {inert(r.file)}:{r.line}:{r.column}  {inert(what)} ({inert(rel.message)})"
 
 
-def render(result: RunResult, verbose: bool = False, show_suppressed: bool = False) -> str:
-    out = []
+def write(result: RunResult, out: IO[str], verbose: bool = False, show_suppressed: bool = False) -> None:
     shown = False
     for finding, where, rest in _lines(result, verbose, show_suppressed):
         if finding is None:
-            out.append(rest)
+            out.write(rest + "\n")
         else:
             shown = True
-            out.append(f"{where}  {finding.severity.value:<7}  {rest}")
+            out.write(f"{where}  {finding.severity.value:<7}  {rest}\n")
     if shown:
-        out.append("")
-    out.append(summary(result))
-    return "\n".join(out) + "\n"
+        out.write("\n")
+    out.write(summary(result) + "\n")
+
+
+def render(result: RunResult, verbose: bool = False, show_suppressed: bool = False) -> str:
+    buffer = io.StringIO()
+    write(result, buffer, verbose, show_suppressed)
+    return buffer.getvalue()
 
 
 def write_color(result: RunResult, stream: IO[str], verbose: bool = False, show_suppressed: bool = False) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from . import baseline, catalog
 from .discovery import Notice, Source
 from .findings import Finding, Location, Path, RelatedLocation, Severity, Violation, render_path
-from .index import ObjectIndex
+from .index import ObjectIndex, is_custom_resource
 from .model import K8sObject
 from .parser import Document, Problem, decode, parse
 from .registry import REGISTRY, Context, Rule, RunSettings
@@ -160,6 +160,14 @@ class Engine:
         self.version = self.options.kube_version or default_version()
         self._object_schemas: SchemaStore | None = None
         self._params: dict[str, dict[str, Any]] | None = None
+        # kinds whose data the run phase reads; other objects keep only their identity after the
+        # object phase (less memory, less to send back from worker processes)
+        self._run_kinds: set[str] | None = set(_RUN_PHASE_KINDS)
+        for rule in self.rules:
+            if rule.phase == "run" and rule.kinds is not None:
+                self._run_kinds.update(rule.kinds)
+            elif rule.phase == "run":
+                self._run_kinds = None if rule.id != "unknown-kind" else self._run_kinds
 
     def _rules_for(self, kind: str, phase: str) -> list[Rule]:
         key = (kind, phase)
@@ -325,6 +333,11 @@ class Engine:
             for obj in objects:
                 if obj.doc is doc:
                     obj.doc = ref  # the node tree goes; the data stays
+        keep = self._run_kinds
+        if keep is not None:
+            for obj in objects:
+                if obj.kind not in keep and not is_custom_resource(obj) and obj.pod_labels() is None:
+                    obj.data = _identity(obj)
         outcome.objects = objects
         return outcome
 
@@ -457,6 +470,20 @@ class Engine:
                 if finding.suppression is None and remaining[key] > 0 and finding.rule != "internal-error":
                     remaining[key] -= 1
                     finding.suppression = Suppression("baseline", "in the baseline")
+
+
+#: Kinds the run phase reads besides those of run-phase rules: what quotas and LimitRanges count
+#: and resolve, and the CRDs that validate custom resources.
+_RUN_PHASE_KINDS = frozenset({
+    "LimitRange", "ResourceQuota", "HorizontalPodAutoscaler", "Service", "PersistentVolumeClaim",
+    "StatefulSet", "CustomResourceDefinition",
+})
+
+
+def _identity(obj: K8sObject) -> dict[str, Any]:
+    """What is left of an object the run phase only counts (quota object counts) or names."""
+    return {"apiVersion": obj.api_version, "kind": obj.kind,
+            "metadata": {"name": obj.name, **({"namespace": obj.namespace} if obj.namespace else {})}}
 
 
 def _is_crd(obj: K8sObject) -> bool:

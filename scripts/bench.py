@@ -131,10 +131,12 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
     commands: dict[str, list[str]] = {
         "parse floor: PyYAML C SafeLoader load": [sys.executable, "-c", PYYAML_FLOOR, listing.name],
         "ruamel C compose (nodes with positions)": [sys.executable, "-c", RUAMEL_COMPOSE, listing.name],
-        "k8slint lint (default rules)": [sys.executable, "-m", "k8slint", "lint", "--format", "json",
+        "k8slint lint (default rules)": [sys.executable, "-m", "k8slint", "lint", "--jobs", "1", "--format",
+                                         "json", "--output", os.devnull, *extra, str(target)],
+        "k8slint lint, default --jobs": [sys.executable, "-m", "k8slint", "lint", "--format", "json",
                                          "--output", os.devnull, *extra, str(target)],
         "k8slint lint, schema validation off": [
-            sys.executable, "-m", "k8slint", "lint", "--format", "json", "--output", os.devnull,
+            sys.executable, "-m", "k8slint", "lint", "--jobs", "1", "--format", "json", "--output", os.devnull,
             "--disable", SCHEMA_RULES, *extra, str(target)],
     }
     if target.is_file():
@@ -149,6 +151,10 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
     kv = Path(sys.executable).parent / "kubernetes-validate"
     if peers and kv.exists():  # slow: one run only
         med["kubernetes-validate --strict (1 run)"] = measure([str(kv), "--strict", "--quiet", "--no-warn", *files])
+    if peers and CHECKOV:  # its own virtual environment; the default scan takes minutes: one run
+        base = [CHECKOV, "--framework", "kubernetes", "--quiet", "--compact", "-o", "json", "-d", str(target)]
+        med["checkov, default checks (1 run)"] = measure(base)
+        med["checkov --skip-check CKV2_K8S_* (1 run)"] = measure([*base, "--skip-check", "CKV2_K8S_*"])
     floor = med["parse floor: PyYAML C SafeLoader load"]
     rows.append(f"\n### {name}: {len(files)} files, {size:.1f} MB, median of {runs} runs\n")
     rows.append("| command | wall s | CPU s | peak RSS MB | wall / parse floor |")
@@ -156,6 +162,14 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
     for label, m in med.items():
         rows.append(f"| {label} | {m.wall:.2f} | {m.cpu:.2f} | {m.rss_mb:.0f} | {m.wall / floor.wall:.2f}x |")
     lint, off = med["k8slint lint (default rules)"], med["k8slint lint, schema validation off"]
+    jobs = med["k8slint lint, default --jobs"]
+    rows.append(f"\nk8slint --jobs 1 / parse floor: {lint.wall / floor.wall:.2f}x; default --jobs "
+                f"({os.cpu_count()} cores) / parse floor: {jobs.wall / floor.wall:.2f}x; "
+                f"--jobs 1 / default --jobs: {lint.wall / jobs.wall:.2f}x")
+    for peer in ("checkov, default checks (1 run)", "checkov --skip-check CKV2_K8S_* (1 run)"):
+        if peer in med:
+            rows.append(f"{peer}: {med[peer].wall:.1f} s = {med[peer].wall / jobs.wall:.0f}x k8slint (default --jobs)")
+    RESULTS[name] = lint
     parse_cost = med["ruamel C compose (nodes with positions)"]
     rows.append(f"\nschema validation cost: {lint.wall - off.wall:.2f} s wall "
                 f"({(lint.wall - off.wall) / parse_cost.wall:.2f}x the C compose of the same files)")
@@ -172,12 +186,20 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
                     f"{lint.wall / imp.wall:.2f}x")
 
 
+RESULTS: dict[str, Sample] = {}
+CHECKOV: str | None = None
+
+
 def main() -> None:
+    global CHECKOV
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--synthetic", default="", help="comma-separated document counts, e.g. 20000,100000")
     parser.add_argument("--no-corpus", action="store_true", help="skip ../shared/corpus/real")
+    parser.add_argument("--checkov", metavar="PATH",
+                        help="checkov executable (installed in its own virtual environment) to compare against")
     args = parser.parse_args()
+    CHECKOV = args.checkov
 
     precompile()
     rows = [f"k8slint benchmark, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
@@ -194,6 +216,11 @@ def main() -> None:
         if path:
             bench(f"synthetic, {docs} documents", path, max(1, min(args.runs, 3)), [], rows)
     bench("one small file (pre-commit)", SMALL, args.runs, [], rows)
+    small = [k for k in RESULTS if k.startswith("synthetic")]
+    if len(small) == 2:
+        a, b = (RESULTS[k] for k in small)
+        rows.append(f"\ngrowth: {small[1]} / {small[0]}: time {b.wall / a.wall:.2f}x, peak RSS "
+                    f"{a.rss_mb:.0f} MB -> {b.rss_mb:.0f} MB")
     print("\n".join(rows))
 
 

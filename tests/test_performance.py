@@ -1,0 +1,103 @@
+"""Behaviour the performance work must not change (timings live in scripts/bench.py, not here)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from k8slint import engine
+from k8slint.cli import cli
+from k8slint.discovery import discover
+from k8slint.engine import Engine, LintOptions
+from k8slint.validation import SchemaStore, _builtin_validator
+
+from .helpers import CORPUS, FIXTURES, ROOT
+
+FIXTURE_DIRS = sorted(str(p.relative_to(ROOT)) for p in FIXTURES.iterdir() if p.is_dir() and p.name[0] not in "._")
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text"])
+def test_jobs_output_is_byte_identical(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """Worker processes (forced on for the small fixture set) change nothing in the output."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.chdir(ROOT)
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(cli, ["lint", "--jobs", jobs, "--format", fmt, *FIXTURE_DIRS])
+        assert result.exit_code == 1, result.output[-2000:]
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) > 10_000
+
+
+def test_workers_are_really_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from k8slint import parallel
+
+    calls = []
+    real = parallel.process_in_workers
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "process_in_workers", lambda *a: calls.append(1) or real(*a))
+    found = discover([str(FIXTURES / "examples")])
+    result = Engine(LintOptions(jobs=2)).run(found.sources)
+    assert calls and result.objects == 13 and not result.findings
+
+
+def test_small_runs_do_not_start_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from k8slint import parallel
+
+    monkeypatch.setattr(parallel, "process_in_workers", lambda *a: pytest.fail("workers started"))
+    found = discover([str(FIXTURES / "examples")])
+    Engine(LintOptions(jobs=8)).run(found.sources)
+
+
+def _objects(paths: list[str]) -> list:  # type: ignore[type-arg]
+    found = discover(paths)
+    objects = []
+    eng = Engine(LintOptions(enabled=set()))
+    for source in found.sources:
+        objects.extend(eng.process_file(source, lint=False).objects)
+    return objects
+
+
+def _assert_accelerator_agrees(objects: list) -> int:  # type: ignore[type-arg]
+    store = SchemaStore("1.37", [])
+    api = store.api
+    checked = 0
+    for obj in objects:
+        name = api.gvks.get((obj.api_version, obj.kind))
+        if name is None:
+            continue
+        validator = _builtin_validator("1.37", name)
+        fast = validator.is_valid_fast(obj.data)
+        if fast is None:
+            pytest.skip("jsonschema_rs is not installed")
+        reference = validator.reference_errors(obj.data)
+        assert fast == (not reference), (obj.file, obj.kind, obj.name, [e.message for e in reference][:3])
+        checked += 1
+    return checked
+
+
+def test_jsonschema_rs_agrees_with_jsonschema_on_fixtures() -> None:
+    assert _assert_accelerator_agrees(_objects(FIXTURE_DIRS)) > 150
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real-world corpus not found at {CORPUS}")
+def test_jsonschema_rs_agrees_with_jsonschema_on_the_real_corpus() -> None:
+    assert _assert_accelerator_agrees(_objects([str(CORPUS)])) > 1500
+
+
+def test_benchmark_script_runs(tmp_path: Path) -> None:
+    """The benchmark is part of the repository: its small-file table must come out."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "K8SLINT_BENCH_NO_PEERS": "1"}
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--runs", "1", "--no-corpus"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "| k8slint lint (default rules) |" in proc.stdout and "small file" in proc.stdout

@@ -85,6 +85,8 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and per-object rules (default: the number of cores; "
                    "small runs use one).")
+@click.option("--max-file-size", default="32Mi", show_default=True, metavar="SIZE",
+              help="Larger files are reported (input-too-large) and not read; bytes, or with k/M/G/Ki/Mi/Gi.")
 @click.option("--baseline", "baseline_path", metavar="FILE",
               help="Report only findings that are not in this baseline (written by --write-baseline).")
 @click.option("--write-baseline", "write_baseline", metavar="FILE",
@@ -95,8 +97,8 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str, outputs: tuple[str, ...],
          namespace: str, enable: tuple[str, ...], disable: tuple[str, ...], fail_on: str, kube_version: str | None,
          strict: bool, contexts: tuple[str, ...], crds: tuple[str, ...], nodes: int, replicas_mode: str,
-         jobs: int | None, baseline_path: str | None, write_baseline: str | None, show_suppressed: bool,
-         verbose: bool) -> None:
+         jobs: int | None, max_file_size: str, baseline_path: str | None, write_baseline: str | None,
+         show_suppressed: bool, verbose: bool) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
@@ -176,7 +178,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
                           crd_sources=crd_found.sources, context_sources=context_found.sources,
                           settings=RunSettings(nodes, replicas_mode), severities=severities, params=params,
                           rule_excludes=rule_excludes, baseline=baseline_counts,
-                          jobs=jobs or os.cpu_count() or 1)
+                          jobs=jobs or os.cpu_count() or 1, max_file_size=_size(max_file_size))
     notices = [*found.notices, *crd_found.notices, *context_found.notices]
     with _progress(len(found.sources), fmt, outputs) as advance:
         result = Engine(options).run(found.sources, notices, advance)
@@ -255,6 +257,16 @@ def _stderr_console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
     return Console(file=sys.stderr)
+
+
+def _size(text: str) -> int:
+    from .quantity import parse_quantity
+
+    value = parse_quantity(text.strip().removesuffix("B"))
+    if value is None or value < 1:
+        raise click.BadParameter(f"{text!r} is not a size (e.g. 32Mi, 100M, 1000000)",
+                                 param_hint="--max-file-size")
+    return int(value)
 
 
 def _outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]]:

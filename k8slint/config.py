@@ -121,7 +121,7 @@ def load(path: str | None, start: str | None = None) -> Config:
     errors = schema_errors(doc, load_schema("config.schema.json"))
     if errors:
         first = errors[0]
-        message = first.message.replace("unknown field", "unknown key").replace(" in the object", "")
+        message = first.message.replace("unknown field", "unknown key").replace(" at the top level", "")
         raise ConfigError(f"{first.file}:{first.line}:{first.column}: {message}")
     data: dict[str, Any] = doc.data
     config = Config(path, exclude=list(data.get("exclude", [])))

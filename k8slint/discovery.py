@@ -22,11 +22,12 @@ class Source:
     name: str  # the path as given (or as found under a given directory), printable
     path: str | None  # filesystem path; None for standard input
 
-    def read(self) -> bytes:
+    def read(self, limit: int = -1) -> bytes:
+        """The content, or its first `limit` bytes (enough to tell that a file is too large)."""
         if self.path is None:
-            return sys.stdin.buffer.read()
+            return sys.stdin.buffer.read(limit)
         with open(self.path, "rb") as handle:
-            return handle.read()
+            return handle.read(limit)
 
 
 @dataclass(frozen=True, slots=True)

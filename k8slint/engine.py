@@ -35,6 +35,9 @@ from .validation import SchemaStore, default_version
 DEFAULT_NAMESPACE = "default"
 catalog.load()
 
+#: Files larger than this are refused with an input-too-large finding (--max-file-size).
+DEFAULT_MAX_FILE_SIZE = 32 * 1024 * 1024
+
 #: Below this many files (or bytes), starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 32
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -89,6 +92,7 @@ class LintOptions:
     rule_excludes: dict[str, Callable[[str], bool]] = field(default_factory=dict)  # file matchers
     baseline: Counter[tuple[str, str, str, str]] | None = None
     jobs: int = 1
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files are reported, not read
 
 
 class DocRef:
@@ -289,8 +293,14 @@ class Engine:
         read errors, and no rule runs.
         """
         outcome = FileOutcome(FileReport(source.name))
+        limit = self.options.max_file_size
         try:
-            raw = source.read()
+            size = os.path.getsize(source.path) if source.path is not None else None
+            if size is not None and size > limit:
+                return self._too_large(outcome, size, lint)
+            raw = source.read(limit + 1)
+            if len(raw) > limit:
+                return self._too_large(outcome, len(raw), lint)
         except OSError as exc:
             outcome.report.error = f"cannot read: {exc.strerror or exc}"
             outcome.notices.append(Notice(source.name, outcome.report.error, True))
@@ -339,6 +349,19 @@ class Engine:
                 if obj.kind not in keep and not is_custom_resource(obj) and obj.pod_labels() is None:
                     obj.data = _identity(obj)
         outcome.objects = objects
+        return outcome
+
+    def _too_large(self, outcome: FileOutcome, size: int, lint: bool) -> FileOutcome:
+        limit = self.options.max_file_size
+        message = (f"file is larger than --max-file-size ({size:,} bytes > {limit:,}): not read; exclude it "
+                   "or raise the limit")
+        outcome.report.error = message
+        if lint:
+            rule = REGISTRY["input-too-large"]
+            outcome.findings.append(Finding(rule.id, self._severity(rule), message,
+                                            Location(outcome.report.name, 1, 1), remediation=rule.remediation))
+        else:
+            outcome.notices.append(Notice(outcome.report.name, message, True))
         return outcome
 
     def _object_schema_store(self) -> SchemaStore:
@@ -492,7 +515,8 @@ def _is_crd(obj: K8sObject) -> bool:
 
 def _identity_problem(data: Any) -> str | None:
     if not isinstance(data, dict):
-        kind = {list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+        kind = {list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number",
+                type(None): "null"}
         return f"document is {kind.get(type(data), 'not a mapping')}, not a Kubernetes object"
     missing = []
     for key in ("apiVersion", "kind"):

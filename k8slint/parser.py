@@ -33,6 +33,10 @@ except ImportError:  # pragma: no cover - exercised only without ruamel.yaml.cli
 
 from .findings import Path
 
+#: Most nodes a document may expand to through aliases ("billion laughs"): far above any real
+#: manifest (the largest CRDs have ~50,000 nodes), far below what would exhaust time or memory.
+MAX_EXPANDED_NODES = 1_000_000
+
 #: Deepest nesting of mappings and sequences we convert. Real manifests stay below 60 (large
 #: CRD schemas); anything deeper is hostile or generated and becomes a finding, not a crash.
 MAX_DEPTH = 1000
@@ -225,8 +229,9 @@ def _parse_split(text: str, source: str, result: ParseResult) -> None:
                 deep = _measure_depth(chunk)
                 if deep is not None:
                     result.problems.append(Problem(
-                        "yaml-syntax-error", deep[0] + 1 + line, deep[1] + 1,
-                        f"nesting deeper than {MAX_DEPTH} levels: not a Kubernetes manifest",
+                        "input-too-large", deep[0] + 1 + line, deep[1] + 1,
+                        f"nesting deeper than {MAX_DEPTH} levels: not a Kubernetes manifest; the document "
+                        "was not linted",
                     ))
                     continue
             nodes = list(_compose_all(chunk))
@@ -337,26 +342,61 @@ def _convert_all(nodes: list[Node], line_offset: int, source: str, result: Parse
         except _TooDeep as exc:
             mark = exc.node.start_mark
             result.problems.append(Problem(
-                "yaml-syntax-error", mark.line + 1 + line_offset, mark.column + 1,
-                f"nesting deeper than {MAX_DEPTH} levels: not a Kubernetes manifest",
+                "input-too-large", mark.line + 1 + line_offset, mark.column + 1,
+                f"nesting deeper than {MAX_DEPTH} levels: not a Kubernetes manifest; the document was not linted",
             ))
             continue
         result.problems.extend(conv.problems)
+        if conv.shared and _expanded_size(node) > MAX_EXPANDED_NODES:
+            mark = node.start_mark
+            result.problems.append(Problem(
+                "input-too-large", mark.line + 1 + line_offset, mark.column + 1,
+                f"aliases expand this document to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?); "
+                "the document was not linted",
+            ))
+            continue
         if data is None:  # empty or comment-only document
             continue
         result.documents.append(Document(source, len(result.documents), data, node, line_offset))
 
 
+def _expanded_size(root: Node) -> int:
+    """How many nodes the document would have with every alias expanded, computed over the shared
+    node graph (never expanding it); stops counting past MAX_EXPANDED_NODES."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Node, depth: int) -> int:
+        cls = node.__class__
+        if cls is ScalarNode:
+            return 1
+        nid = id(node)
+        known = sizes.get(nid)
+        if known is not None:
+            return known
+        sizes[nid] = 1  # a recursive alias counts once (it was reported as recursive)
+        total = 1
+        children = (child for pair in node.value for child in pair) if cls is MappingNode else node.value
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_EXPANDED_NODES:
+                break
+        sizes[nid] = total
+        return total
+
+    return size(root, 0)
+
+
 class _Converter:
     """Node tree -> plain data. Aliased collections convert once and are shared, not expanded."""
 
-    __slots__ = ("line_offset", "problems", "memo", "active")
+    __slots__ = ("line_offset", "problems", "memo", "active", "shared")
 
     def __init__(self, line_offset: int) -> None:
         self.line_offset = line_offset
         self.problems: list[Problem] = []
         self.memo: dict[int, Any] = {}
         self.active: set[int] = set()
+        self.shared = False  # an aliased collection was reused: its expanded size must be checked
 
     def convert(self, node: Node, depth: int) -> Any:
         cls = node.__class__
@@ -366,6 +406,7 @@ class _Converter:
             raise _TooDeep(node)
         nid = id(node)
         if nid in self.memo:
+            self.shared = True
             return self.memo[nid]
         if nid in self.active:
             mark = node.start_mark
@@ -411,10 +452,13 @@ class _Converter:
     def _duplicate(self, node: MappingNode, knode: Node, key: str) -> None:
         first = next(k for k, _ in node.value if k.__class__ is ScalarNode and k.value == key)
         mark = knode.start_mark
+        hint = ""
+        if key in ("apiVersion", "kind") and mark.column == 0:
+            hint = "; two documents pasted together? separate them with a line ---"
         self.problems.append(Problem(
             "duplicate-key", mark.line + 1 + self.line_offset, mark.column + 1,
             f'duplicate key "{key}" (first at line {first.start_mark.line + 1 + self.line_offset}); '
-            "the last value wins",
+            f"the last value wins{hint}",
         ))
 
 

@@ -173,7 +173,7 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True) -
             for error in errors:
                 for item in translate(error):
                     line, col = doc.locate((*where, "params", *item.path))
-                    message = item.message.replace(" in the object", "")
+                    message = item.message.replace(" at the top level", "")
                     raise PolicyError(path, line, col, f"params of {entry['uses']}: {message}")
             params_schema = _with_defaults(template.params_schema, params)
             check = template.check

@@ -430,6 +430,18 @@ def _type_hint(expected: str, value: object) -> str:
     return ""
 
 
+def _belongs_under(key: str, properties: dict[str, Any]) -> str | None:
+    """The child field whose schema defines `key` (a field pasted one level too high)."""
+    for name in sorted(properties):
+        sub = properties[name] if isinstance(properties[name], dict) else {}
+        suffix = ""
+        if isinstance(sub.get("items"), dict):
+            sub, suffix = sub["items"], "[]"
+        if key in as_dict(sub.get("properties")):
+            return f"{name}{suffix}"
+    return None
+
+
 def _where(path: Path) -> str:
     from .findings import render_path
 
@@ -443,16 +455,21 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
     value = error.instance
     kind = error.validator
     if kind == "additionalProperties" and error.validator_value is False and isinstance(value, dict):
-        known = sorted(as_dict(error.schema.get("properties")))
+        properties = as_dict(error.schema.get("properties"))
+        known = sorted(properties)
         out = []
         for key in value:
             if key in known:
                 continue
-            message = f'unknown field "{key}" in {where}'
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [
-                k for k in known if k.lower() == str(key).lower()]
-            if close:
+            message = f'unknown field "{key}" ' + (f"in {where}" if path else "at the top level")
+            case = [k for k in known if k.lower() == str(key).lower()]
+            parent = _belongs_under(str(key), properties)
+            close = case or difflib.get_close_matches(
+                key, known, n=1, cutoff=0.6 if len(str(key)) <= 4 else 0.75)
+            if case or (close and not parent):
                 message += f' (did you mean "{close[0]}"?)'
+            elif parent:
+                message += f' ("{key}" belongs under {parent}: wrong indentation?)'
             out.append(SchemaError((*path, key), message, unknown_field=True))
         return out
     if kind == "required" and isinstance(value, dict):

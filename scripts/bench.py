@@ -152,7 +152,8 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
     if peers and kv.exists():  # slow: one run only
         med["kubernetes-validate --strict (1 run)"] = measure([str(kv), "--strict", "--quiet", "--no-warn", *files])
     if peers and CHECKOV:  # its own virtual environment; the default scan takes minutes: one run
-        base = [CHECKOV, "--framework", "kubernetes", "--quiet", "--compact", "-o", "json", "-d", str(target)]
+        base = [CHECKOV, "--framework", "kubernetes", "--quiet", "--compact", "-o", "json", "--skip-download",
+                "-d", str(target)]
         med["checkov, default checks (1 run)"] = measure(base)
         med["checkov --skip-check CKV2_K8S_* (1 run)"] = measure([*base, "--skip-check", "CKV2_K8S_*"])
     floor = med["parse floor: PyYAML C SafeLoader load"]

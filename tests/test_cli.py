@@ -108,10 +108,10 @@ def test_unreadable_file_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch
     (tmp_path / "b.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
     real_read = discovery.Source.read
 
-    def read(self: discovery.Source) -> bytes:
+    def read(self: discovery.Source, limit: int = -1) -> bytes:
         if self.name.endswith("a.yaml"):
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_read(self, limit)
 
     monkeypatch.setattr(discovery.Source, "read", read)
     result = run("lint", "--format", "json", str(tmp_path))

@@ -105,13 +105,25 @@ def test_empty_and_comment_only_documents_are_ignored() -> None:
     assert not result.problems
 
 
+def _lol(levels: int) -> str:
+    return "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(levels))
+
+
 def test_aliases_are_shared_not_expanded() -> None:
-    lol = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
-    )
-    doc, problems = one(lol)  # 10**9 leaves if expanded
+    doc, problems = one(_lol(4))  # 10**5 leaves if expanded: allowed, and shared
     assert not problems
-    assert doc.data["i"][0] is doc.data["i"][1]
+    assert doc.data["e"][0] is doc.data["e"][1]
+
+
+def test_alias_bomb_is_refused_before_expansion() -> None:
+    import time
+
+    start = time.perf_counter()
+    result = parse(_lol(8) + "---\nkind: After\n", "t.yaml")  # 10**9 leaves if expanded
+    assert time.perf_counter() - start < 2
+    assert [p.rule for p in result.problems] == ["input-too-large"]
+    assert [d.data for d in result.documents] == [{"kind": "After"}]
 
 
 def test_merge_keys() -> None:

@@ -81,3 +81,23 @@ REGISTRY.add(Rule(
     kinds=None,
     tags=("suppressions",),
 ))
+
+REGISTRY.add(Rule(
+    id="input-too-large",
+    severity=Severity.ERROR,
+    summary=(
+        "A file or document exceeds what k8slint will process: larger than --max-file-size, nested deeper "
+        "than 1,000 levels, or expanding past 1,000,000 nodes through aliases."
+    ),
+    why=(
+        "Such input is hostile or generated (an alias bomb, a 'billion laughs'), never a manifest someone "
+        "applies; processing it would exhaust the time and memory of the CI runner. The file or document "
+        "is reported and skipped, and the rest of the run goes on."
+    ),
+    remediation=(
+        "Exclude the path, or raise --max-file-size (default 32 MiB) for a genuinely large manifest file. "
+        "Nesting and alias limits are fixed."
+    ),
+    kinds=None,
+    tags=("yaml", "limits"),
+))

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 import click
 
 from . import __version__
+from .reporters import FORMATS
 
 FAIL_ON = ("error", "warning", "info", "never")
-FORMATS = ("text", "json", "sarif", "github")
 
 
 def _check_rule_ids(ids: Iterable[str], option: str) -> None:
@@ -168,6 +168,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
             raise click.BadParameter(str(exc), param_hint="--kube-version") from exc
 
     output, extra = _outputs(outputs)
+    size_limit = _size(max_file_size)
     found = discover(paths or (".",))
     if config.exclude:
         excluded = config.matcher(config.exclude)
@@ -178,7 +179,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
                           crd_sources=crd_found.sources, context_sources=context_found.sources,
                           settings=RunSettings(nodes, replicas_mode), severities=severities, params=params,
                           rule_excludes=rule_excludes, baseline=baseline_counts,
-                          jobs=jobs or os.cpu_count() or 1, max_file_size=_size(max_file_size))
+                          jobs=jobs or os.cpu_count() or 1, max_file_size=size_limit)
     notices = [*found.notices, *crd_found.notices, *context_found.notices]
     with _progress(len(found.sources), fmt, outputs) as advance:
         result = Engine(options).run(found.sources, notices, advance)
@@ -194,7 +195,6 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
         for finding in current:
             finding.suppression = Suppression("baseline", f"recorded in {write_baseline}")
         click.echo(f"k8slint: wrote {len(current)} findings to {write_baseline}", err=True)
-    show = show_suppressed
 
     for notice in result.notices:
         prefix = "error" if notice.error else "skipped"
@@ -207,13 +207,13 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
             if extra_fmt == "text" and _color(sys.stdout):
                 from .reporters.text import write_color
 
-                write_color(result, sys.stdout, verbose, show)
+                write_color(result, sys.stdout, verbose, show_suppressed)
             else:
-                _write(extra_fmt, result, sys.stdout, verbose, show)
+                _write(extra_fmt, result, sys.stdout, verbose, show_suppressed)
             continue
         try:
             with open(path, "w", encoding="utf-8", errors="replace") as handle:
-                _write(extra_fmt, result, handle, verbose, show)
+                _write(extra_fmt, result, handle, verbose, show_suppressed)
         except OSError as exc:
             raise click.UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
     if not stdout_used:

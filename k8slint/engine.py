@@ -166,12 +166,10 @@ class Engine:
         self._params: dict[str, dict[str, Any]] | None = None
         # kinds whose data the run phase reads; other objects keep only their identity after the
         # object phase (less memory, less to send back from worker processes)
-        self._run_kinds: set[str] | None = set(_RUN_PHASE_KINDS)
-        for rule in self.rules:
-            if rule.phase == "run" and rule.kinds is not None:
-                self._run_kinds.update(rule.kinds)
-            elif rule.phase == "run":
-                self._run_kinds = None if rule.id != "unknown-kind" else self._run_kinds
+        run_rules = [r for r in self.rules if r.phase == "run"]
+        self._run_kinds: set[str] | None = None  # None: keep every object whole
+        if not any(r.kinds is None and r.id != "unknown-kind" for r in run_rules):  # unknown-kind: identity only
+            self._run_kinds = set(_RUN_PHASE_KINDS).union(*(r.kinds for r in run_rules if r.kinds is not None))
 
     def _rules_for(self, kind: str, phase: str) -> list[Rule]:
         key = (kind, phase)

@@ -156,30 +156,35 @@ def _apply_enums(defs: dict[str, Any]) -> None:
         target["enum"] = [*entry["values"], None]
 
 
+def _is_int32(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
+
+
+def _is_int64(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
+
+
+def _is_base64(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        base64.b64decode(value.replace("\n", "").replace("\r", "").replace(" ", ""), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+#: The OpenAPI formats the API server enforces, for jsonschema and jsonschema-rs alike.
+FORMATS = {"int32": _is_int32, "int64": _is_int64, "byte": _is_base64}
+
+
 @cache
 def _format_checker() -> Any:
     from jsonschema import FormatChecker
 
     checker = FormatChecker(formats=())
-
-    @checker.checks("int32")
-    def int32(value: object) -> bool:
-        return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
-
-    @checker.checks("int64")
-    def int64(value: object) -> bool:
-        return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
-
-    @checker.checks("byte")
-    def byte(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        try:
-            base64.b64decode(value.replace("\n", "").replace("\r", "").replace(" ", ""), validate=True)
-        except (binascii.Error, ValueError):
-            return False
-        return True
-
+    for name, check in FORMATS.items():
+        checker.checks(name)(check)
     return checker
 
 
@@ -224,12 +229,6 @@ class Validator:
         return list(Draft202012Validator(self._schema, format_checker=checker).iter_errors(instance))
 
 
-_FORMATS = {
-    "int32": lambda v: not isinstance(v, int) or isinstance(v, bool) or -(2**31) <= v < 2**31,
-    "int64": lambda v: not isinstance(v, int) or isinstance(v, bool) or -(2**63) <= v < 2**63,
-}
-
-
 def _rs_compile(schema: Any, formats: bool) -> Any:
     try:
         import jsonschema_rs
@@ -239,20 +238,9 @@ def _rs_compile(schema: Any, formats: bool) -> Any:
     try:
         if not formats:
             return jsonschema_rs.Draft202012Validator(schema)
-        return jsonschema_rs.Draft202012Validator(
-            schema, validate_formats=True, formats={**_FORMATS, "byte": _is_base64})
+        return jsonschema_rs.Draft202012Validator(schema, validate_formats=True, formats=FORMATS)
     except Exception:  # a schema the Rust validator cannot take: jsonschema alone decides
         return False
-
-
-def _is_base64(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    try:
-        base64.b64decode(value.replace("\n", "").replace("\r", "").replace(" ", ""), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -102,3 +103,33 @@ def test_benchmark_script_runs(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "| k8slint lint (default rules) |" in proc.stdout and "small file" in proc.stdout
+
+
+def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from k8slint import cli as cli_module
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+        def write(self, text: str) -> int:
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    monkeypatch.setattr(sys, "stderr", Tty())
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert cli_module._progress(5000, "text", ()).enabled
+    assert not cli_module._progress(10, "text", ()).enabled  # a short run: no bar
+    assert not cli_module._progress(5000, "json", ()).enabled  # JSON on stdout
+    assert cli_module._progress(5000, "json", ("r.json",)).enabled  # JSON to a file
+    monkeypatch.setenv("CI", "true")
+    assert not cli_module._progress(5000, "text", ()).enabled
+    monkeypatch.delenv("CI")
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert not cli_module._progress(5000, "text", ()).enabled  # not a terminal

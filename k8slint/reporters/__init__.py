@@ -1,3 +1,3 @@
-"""Reporters: each turns a RunResult into one output format."""
+"""Reporters: each turns a RunResult into one output format (`write` streams it, `render` returns it)."""
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github")

@@ -262,6 +262,13 @@ class _FastLoader(_Loader):  # type: ignore[misc,valid-type]
             return _PLAIN_TAG if implicit[0] else _STR_TAG
         return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
 
+    # The composer calls these around every node for path resolvers, which we never register.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
 
 def _tag(node: Node) -> str:
     """The node's tag as a string, without the cost of ruamel's `Node.tag` property."""

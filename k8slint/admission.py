@@ -125,7 +125,11 @@ def container_defaults(limit_ranges: Iterable[K8sObject]) -> Defaults:
     return defaults
 
 
-def merged_defaults(defaults: Defaults) -> tuple[dict[str, tuple[Fraction, str]], dict[str, tuple[Fraction, str]]]:
+MergedDefaults = tuple[dict[str, tuple[Fraction, str]], dict[str, tuple[Fraction, str]]]
+NO_DEFAULTS: MergedDefaults = ({}, {})
+
+
+def merged_defaults(defaults: Defaults) -> MergedDefaults:
     """The defaults of several LimitRanges as one (request and limit: resource -> (amount, origin)).
 
     mergeContainerResources fills only unset values, LimitRange after LimitRange, so for each
@@ -141,19 +145,13 @@ def merged_defaults(defaults: Defaults) -> tuple[dict[str, tuple[Fraction, str]]
     return requests, limits
 
 
-def effective_containers(obj: K8sObject, limit_ranges: Iterable[K8sObject] | Defaults | tuple[Any, Any]
-                         ) -> list[EffectiveContainer]:
+def effective_containers(obj: K8sObject, defaults: MergedDefaults) -> list[EffectiveContainer]:
     """Containers and init containers of `obj`'s pod after API and LimitRanger defaulting.
 
-    `limit_ranges`: the LimitRanges of the namespace, their `container_defaults`, or those merged
-    (`merged_defaults`, computed once per namespace).
+    `defaults`: `merged_defaults(container_defaults(limit ranges of the namespace))`, computed once
+    per namespace.
     """
-    if isinstance(limit_ranges, tuple):
-        default_requests, default_limits = limit_ranges
-    else:
-        items = list(limit_ranges)
-        defaults = items if not items or isinstance(items[0], tuple) else container_defaults(items)
-        default_requests, default_limits = merged_defaults(defaults)  # type: ignore[arg-type]
+    default_requests, default_limits = defaults
     out = []
     for container in obj.containers():
         base = (*container.path, "resources")

@@ -22,6 +22,11 @@ def _folder(package: str, repo_folder: str) -> Path:
         return _REPO / repo_folder
 
 
+def fixtures_folder() -> Path:
+    """The fixtures/ folder (rule examples for `k8slint explain`)."""
+    return _folder("k8slint._fixtures", "fixtures")
+
+
 def data_folder() -> Path:
     """The rules/ folder (packs and data tables)."""
     return _folder("k8slint._rules", "rules")

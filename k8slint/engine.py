@@ -175,8 +175,7 @@ class Engine:
         key = (kind, phase)
         rules = self._by_kind.get(key)
         if rules is None:
-            rules = [r for r in self.rules if (r.kinds is None or kind in r.kinds)
-                     and (r.phase == phase or r.id in ("schema-violation", "unknown-field"))]
+            rules = [r for r in self.rules if (r.kinds is None or kind in r.kinds) and r.phase in (phase, "both")]
             self._by_kind[key] = rules
         return rules
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .model import K8sObject, expression_matches, map_selector_matches
+from .model import K8sObject, map_selector_matches, selector_matches
 
 # API groups served by Kubernetes itself; objects of any other group are custom resources.
 BUILTIN_GROUPS = ("", "apps", "batch", "autoscaling", "policy", "extensions")
@@ -106,12 +106,7 @@ class ObjectIndex:
                         union[id(obj)] = obj
                 if len(union) < len(candidates):
                     candidates = list(union.values())
-        out = []
-        for obj in candidates:
-            labels = obj.pod_labels() or {}
-            if map_selector_matches(match_labels, labels) and all(expression_matches(e, labels) for e in expressions):
-                out.append(obj)
-        return out
+        return [obj for obj in candidates if selector_matches(selector, obj.pod_labels() or {})]
 
     def pods_matching_elsewhere(self, namespace: str | None, selector: dict[str, Any]) -> list[K8sObject]:
         """Pod-creating objects of *other* namespaces a map selector would select (for hints)."""

@@ -72,7 +72,10 @@ class Rule:
 
     @property
     def phase(self) -> str:
-        """"run" for rules that read other objects (run once every file is loaded), else "object"."""
+        """"run" for rules that read other objects (run once every file is loaded), "both" for rules
+        that split their work between the phases themselves (ctx.phase), else "object"."""
+        if "both-phases" in self.tags:
+            return "both"
         return "run" if "cross-object" in self.tags or "run-scope" in self.tags else "object"
 
     def default_params(self) -> dict[str, Any]:

@@ -46,9 +46,9 @@ def as_table() -> str:
 
 def _example(rule_id: str, prefix: str) -> tuple[str, str] | None:
     """(relative name, text) of the first fail*/pass* fixture of a rule, if the fixtures are installed."""
-    from .data import _folder
+    from .data import fixtures_folder
 
-    folder = _folder("k8slint._fixtures", "fixtures") / rule_id
+    folder = fixtures_folder() / rule_id
     if not folder.is_dir():
         return None
     for unit in sorted(folder.iterdir()):

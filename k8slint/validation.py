@@ -66,11 +66,6 @@ def normalize_version(text: str) -> str:
     return version
 
 
-def version_tuple(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")[:2]
-    return int(major), int(minor)
-
-
 # --- the built-in API of one version -------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from k8slint.admission import (
+    NO_DEFAULTS,
+    container_defaults,
     effective_containers,
     is_best_effort,
     limit_range_items,
+    merged_defaults,
     pod_quota_usage,
     pod_totals,
 )
@@ -44,7 +47,7 @@ spec:
 
 def test_pod_totals_follow_the_sidecar_formula() -> None:
     (pod,) = objects(POD)
-    containers = effective_containers(pod, [])
+    containers = effective_containers(pod, NO_DEFAULTS)
     b = next(c for c in containers if c.name == "b")
     # b's request defaults to its limit (API defaulting)
     assert b.requests["cpu"].amount == Fraction(1, 2) and b.requests["cpu"].origin == "limit"
@@ -75,7 +78,7 @@ spec:
     assert item.fields["default"] == {"cpu": 2, "memory": 512 * 2**20}
     assert item.fields["defaultRequest"] == {"cpu": 2, "memory": 512 * 2**20}
     (pod,) = objects("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c}]\n")
-    (container,) = effective_containers(pod, [lr])
+    (container,) = effective_containers(pod, merged_defaults(container_defaults([lr])))
     assert container.limits["cpu"].origin == "LimitRange lr" and container.limits["cpu"].path is None
 
 
@@ -86,7 +89,7 @@ def test_quota_usage_names_and_best_effort() -> None:
                      "requests.nvidia.com/gpu": 2, "hugepages-2Mi": 4, "requests.hugepages-2Mi": 4}
     (pod,) = objects("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
                      "  containers: [{name: c, resources: {requests: {cpu: '0'}}}]\n")
-    assert is_best_effort(effective_containers(pod, []))  # zero requests do not count
+    assert is_best_effort(effective_containers(pod, NO_DEFAULTS))  # zero requests do not count
 
 
 QUOTA_WORKLOADS = """\

@@ -43,7 +43,7 @@ def _deferred(obj: K8sObject, ctx: Context) -> bool:
     ),
     kinds=None,
     exemptions=_SCHEMA_EXEMPTIONS,
-    tags=("schema",),
+    tags=("schema", "both-phases"),
 )
 def schema_violation(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     if _deferred(obj, ctx):
@@ -71,7 +71,7 @@ def schema_violation(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         *_SCHEMA_EXEMPTIONS,
         "Fields under `x-kubernetes-preserve-unknown-fields` in a custom resource schema.",
     ),
-    tags=("schema",),
+    tags=("schema", "both-phases"),
 )
 def unknown_field(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     if _deferred(obj, ctx):

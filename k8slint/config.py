@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,44 +65,82 @@ def find(start: str | None = None) -> str | None:
 
 
 def glob_matcher(globs: list[str], base: str) -> Callable[[str], bool]:
-    """Gitignore-like globs: `*` within a path segment, `**` across segments; a pattern without `/`
-    also matches a file name at any depth. Paths are taken relative to `base`."""
-    patterns = [re.compile(_glob_regex(g)) for g in globs]
+    """Gitignore-like globs: `*` and `?` within a path segment, `**` for any number of segments; a
+    pattern without `/` matches at any depth; a pattern matches a directory and everything under it.
+    Paths are taken relative to `base`.
+
+    Matching is segment by segment without regular expressions, so no glob and no file name can make
+    it backtrack exponentially (a committed `.k8slint.yaml` and its file names are attacker-controlled).
+    """
+    compiled = [_compile_glob(g) for g in globs]
 
     def match(path: str) -> bool:
         rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
-        name = rel.rsplit("/", 1)[-1]
-        for glob, pattern in zip(globs, patterns, strict=True):
-            if pattern.fullmatch(rel) or ("/" not in glob.rstrip("/") and pattern.fullmatch(name)):
-                return True
-            if glob.endswith("/") and pattern.fullmatch(rel.split("/", 1)[0] + "/"):
-                return True
-        return False
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        return any(_match_segments(segments, parts, directory) for segments, directory in compiled)
 
     return match
 
 
-def _glob_regex(glob: str) -> str:
+def _compile_glob(glob: str) -> tuple[list[str], bool]:
+    """(segments, directory-only) of a glob; `**` segments stand for any number of path segments."""
+    glob = glob.strip()
     glob = glob[2:] if glob.startswith("./") else glob
-    out, i = [], 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
+    directory = glob.endswith("/")
+    body = glob.strip("/")
+    segments = [s for s in body.split("/") if s]
+    if "/" not in body:
+        segments = ["**", *segments]  # no slash: at any depth
+    return segments, directory
+
+
+def _match_segments(glob: list[str], parts: list[str], directory: bool) -> bool:
+    """Whether the glob matches `parts` or a leading part of it (a directory and what is under it).
+
+    Dynamic programming over (glob segment, path segment): O(len(glob) * len(parts)) segment matches.
+    """
+    n, m = len(glob), len(parts)
+    # reach[j]: glob[:i] matches parts[:j]
+    reach = [True] + [False] * m
+    for i in range(n):
+        segment = glob[i]
+        nxt = [False] * (m + 1)
+        if segment == "**":
+            seen = False
+            for j in range(m + 1):
+                seen = seen or reach[j]
+                nxt[j] = seen
         else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    regex = "".join(out)
-    return regex + "(?:/.*)?" if not glob.endswith("*") else regex
+            for j in range(m):
+                if reach[j] and _match_name(segment, parts[j]):
+                    nxt[j + 1] = True
+        reach = nxt
+    if directory:  # `dir/` matches only something under that directory
+        return any(reach[:m])
+    return any(reach)  # the path itself, or a file under a matched directory
+
+
+def _match_name(pattern: str, name: str) -> bool:
+    """fnmatch-style `*` and `?` within one name, greedy with one backtrack point: O(len * len)."""
+    p = n = 0
+    star = -1
+    mark = 0
+    while n < len(name):
+        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == name[n]) and pattern[p] != "*":
+            p += 1
+            n += 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, mark = p, n
+            p += 1
+        elif star >= 0:
+            p = star + 1
+            mark += 1
+            n = mark
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
 
 
 def load(path: str | None, start: str | None = None) -> Config:
@@ -161,15 +198,13 @@ def _off_is_false(data: Any) -> None:
 
 
 def _check_params(doc: Document, path: str, rule_id: str, params: dict[str, Any], schema: Any) -> None:
-    from jsonschema import Draft202012Validator
-
-    from .validation import translate
+    from .validation import py_validator, translate
 
     where = ("rules", rule_id, "params")
     if schema is None:
         line, col = doc.locate(where)
         raise ConfigError(f"{path}:{line}:{col}: rule \"{rule_id}\" takes no params")
-    for error in Draft202012Validator(schema).iter_errors(params):
+    for error in py_validator(schema, formats=False).iter_errors(params):
         for item in translate(error):
             line, col = doc.locate((*where, *item.path))
             raise ConfigError(f"{path}:{line}:{col}: params of {rule_id}: {item.message}")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from .safeio import read_file, read_stdin
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -22,12 +23,11 @@ class Source:
     name: str  # the path as given (or as found under a given directory), printable
     path: str | None  # filesystem path; None for standard input
 
-    def read(self, limit: int = -1) -> bytes:
-        """The content, or its first `limit` bytes (enough to tell that a file is too large)."""
+    def read(self, limit: int) -> bytes:
+        """The content; safeio.ReadError when it is not a regular file or larger than `limit`."""
         if self.path is None:
-            return sys.stdin.buffer.read(limit)
-        with open(self.path, "rb") as handle:
-            return handle.read(limit)
+            return read_stdin(limit)
+        return read_file(self.path, limit)
 
 
 @dataclass(frozen=True, slots=True)

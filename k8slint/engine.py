@@ -17,7 +17,8 @@ import dataclasses
 import difflib
 import gc
 import os
-from collections import Counter, OrderedDict
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,10 +28,11 @@ from .discovery import Notice, Source
 from .findings import Finding, Location, Path, RelatedLocation, Severity, Violation, render_path
 from .index import ObjectIndex, is_custom_resource
 from .model import K8sObject
-from .parser import Document, Problem, decode, parse
+from .parser import Document, Problem, decode_documents, parse
 from .registry import REGISTRY, Context, Rule, RunSettings
+from .safeio import ReadError, read_file
 from .suppress import ALL, FileComments, Mention, Suppression, annotation_suppressions, parse_comments
-from .validation import SchemaStore, default_version
+from .validation import DEFERRED_STATES, SchemaStore, default_version, describe_value
 
 DEFAULT_NAMESPACE = "default"
 catalog.load()
@@ -96,51 +98,22 @@ class LintOptions:
 
 
 class DocRef:
-    """Where an object's document is once its node tree has been dropped: locating re-parses."""
+    """Where an object's document is once its node tree has been dropped (the run phase locates
+    its findings by parsing the file once more, see Engine._locate_all)."""
 
-    __slots__ = ("source", "path", "index", "cache")
+    __slots__ = ("source", "path", "index")
 
     def __init__(self, source: str, path: str | None, index: int) -> None:
         self.source, self.path, self.index = source, path, index
-        self.cache: DocumentCache | None = None
 
     def __getstate__(self) -> tuple[str, str | None, int]:
         return self.source, self.path, self.index
 
     def __setstate__(self, state: tuple[str, str | None, int]) -> None:
         self.source, self.path, self.index = state
-        self.cache = None
 
     def locate(self, path: Path) -> tuple[int, int]:
-        assert self.cache is not None, "DocRef used outside a run"
-        doc = self.cache.document(self)
-        return doc.locate(path) if doc is not None else (1, 1)
-
-
-class DocumentCache:
-    """Re-parsed files for locating run-phase findings (few files; the most recent are kept)."""
-
-    def __init__(self, texts: dict[str, str], size: int = 64) -> None:
-        self.texts = texts  # sources that cannot be read twice (standard input)
-        self.size = size
-        self._files: OrderedDict[str, list[Document]] = OrderedDict()
-
-    def document(self, ref: DocRef) -> Document | None:
-        docs = self._files.get(ref.source)
-        if docs is None:
-            text = self.texts.get(ref.source)
-            if text is None:
-                try:
-                    text, _ = decode(Source(ref.source, ref.path).read())
-                except OSError:
-                    text = None
-            docs = parse(text, ref.source).documents if text is not None else []
-            self._files[ref.source] = docs
-            if len(self._files) > self.size:
-                self._files.popitem(last=False)
-        else:
-            self._files.move_to_end(ref.source)
-        return docs[ref.index] if ref.index < len(docs) else None
+        raise RuntimeError("a document that was dropped is located through Engine._locate_all")
 
 
 @dataclass
@@ -153,6 +126,7 @@ class FileOutcome:
     comments: FileComments | None = None
     notices: list[Notice] = field(default_factory=list)
     text: str | None = None  # kept only for standard input
+    checksum: tuple[int, int] | None = None  # (size, crc32) of the bytes linted: re-reads must match
 
 
 class Engine:
@@ -210,14 +184,16 @@ class Engine:
     def _run(self, sources: Sequence[Source], notices: Iterable[Notice],
              progress: Callable[[int], None] | None) -> RunResult:
         result = RunResult(notices=list(notices))
-        linted = {os.path.realpath(s.path) for s in sources if s.path is not None}
-        context_sources = [s for s in self.options.context_sources
-                           if s.path is None or os.path.realpath(s.path) not in linted]
+        context_sources = list(self.options.context_sources)
+        if context_sources:  # a --context file that is also linted is seen once, as linted
+            linted = {os.path.realpath(s.path) for s in sources if s.path is not None}
+            context_sources = [s for s in context_sources if s.path is None or os.path.realpath(s.path) not in linted]
         outcomes = self._process_all(sources, True, progress)
         context_outcomes = self._process_all([*context_sources, *self.options.crd_sources], False, None)
         objects: list[K8sObject] = []
         comments: dict[str, FileComments] = {}
-        texts: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
+        self._checksums: dict[str, tuple[int, int] | None] = {}
         for outcome in outcomes:
             result.files.append(outcome.report)
             result.findings.extend(outcome.findings)
@@ -225,15 +201,13 @@ class Engine:
             objects.extend(outcome.objects)
             if outcome.comments is not None:
                 comments[outcome.report.name] = outcome.comments
-            if outcome.text is not None:
-                texts[outcome.report.name] = outcome.text
+            self._remember(outcome)
         context: list[K8sObject] = []
         crds: list[dict[str, Any]] = []
         crd_names = {s.name for s in self.options.crd_sources}
         for outcome in context_outcomes:
             result.notices.extend(outcome.notices)
-            if outcome.text is not None:
-                texts[outcome.report.name] = outcome.text
+            self._remember(outcome)
             if outcome.report.name in crd_names:
                 crds.extend(o.data for o in outcome.objects if _is_crd(o))
             else:
@@ -241,15 +215,21 @@ class Engine:
         crds.extend(o.data for o in (*objects, *context) if _is_crd(o))
         result.objects = len(objects)
 
-        cache = DocumentCache(texts)
-        for obj in (*objects, *context):
-            if isinstance(obj.doc, DocRef):
-                obj.doc.cache = cache
         ctx = Context(ObjectIndex([*objects, *context]), SchemaStore(self.version, crds),
                       self.options.settings, phase="run")
+        self._changed: set[str] = set()
         self._check(objects, ctx, "run", result.findings)
+        for name in sorted(self._changed):
+            result.notices.append(Notice(name, "the file changed while k8slint was running: positions of its "
+                                         "cross-object findings are unknown (1:1); lint again", True))
         self._finish(result, comments)
         return result
+
+    def _remember(self, outcome: FileOutcome) -> None:
+        """What the run phase needs to parse a file again: its text (standard input) or checksum."""
+        if outcome.text is not None:
+            self._texts[outcome.report.name] = outcome.text
+        self._checksums[outcome.report.name] = outcome.checksum
 
     def _process_all(self, sources: Sequence[Source], lint: bool,
                      progress: Callable[[int], None] | None) -> list[FileOutcome]:
@@ -287,28 +267,49 @@ class Engine:
         """Read, parse and identify the objects of one source and run the object-phase rules.
 
         With lint=False (--context and --crd files) nothing is reported about the file but its
-        read errors, and no rule runs.
+        read errors, and no rule runs. A crash here is reported on this file; the run goes on.
         """
+        try:
+            return self._process_file(source, lint)
+        except Exception as exc:  # a bug in k8slint must not lose the report of the other files
+            outcome = FileOutcome(FileReport(source.name))
+            message = f"k8slint crashed while reading this file: {type(exc).__name__}: {_bounded(str(exc))}"
+            outcome.report.error = message
+            if lint:
+                meta = REGISTRY["internal-error"]
+                outcome.findings.append(Finding(meta.id, meta.severity, message, Location(source.name, 1, 1),
+                                                remediation=meta.remediation))
+            else:
+                outcome.notices.append(Notice(source.name, message, True))
+            return outcome
+
+    def _process_file(self, source: Source, lint: bool) -> FileOutcome:
         outcome = FileOutcome(FileReport(source.name))
         limit = self.options.max_file_size
         try:
-            size = os.path.getsize(source.path) if source.path is not None else None
-            if size is not None and size > limit:
-                return self._too_large(outcome, size, lint)
-            raw = source.read(limit + 1)
-            if len(raw) > limit:
-                return self._too_large(outcome, len(raw), lint)
+            raw = source.read(limit)
+        except ReadError as exc:
+            if exc.too_large is not None:
+                return self._too_large(outcome, exc.too_large, lint)
+            outcome.report.error = exc.message
+            outcome.notices.append(Notice(source.name, exc.message, True))
+            return outcome
         except OSError as exc:
             outcome.report.error = f"cannot read: {exc.strerror or exc}"
             outcome.notices.append(Notice(source.name, outcome.report.error, True))
             return outcome
-        text, problem = decode(raw)
+        outcome.checksum = (len(raw), zlib.crc32(raw))
+        decoded = decode_documents(raw)
+        del raw
+        text = decoded.text
+        if lint:
+            outcome.findings.extend(self._problem_finding(source.name, p) for p in decoded.problems)
         if text is None:
-            assert problem is not None
-            outcome.report.error = problem.message
-            if lint:
-                outcome.findings.append(self._problem_finding(source.name, problem))
+            outcome.report.error = decoded.problems[0].message if decoded.problems else "not a text file"
             return outcome
+        if decoded.problems:  # some documents are not text: an input error, whatever rules are on
+            outcome.notices.append(Notice(source.name, f"{len(decoded.problems)} document(s) are not UTF-8 text "
+                                          "and were not linted", True))
         if source.path is None:
             outcome.text = text
         parsed = parse(text, source.name)
@@ -320,13 +321,13 @@ class Engine:
             objects.extend(self._objects(doc, problems))
         outcome.report.documents = len(parsed.documents)
         outcome.report.objects = len(objects)
+        schemas = self._object_schema_store()
         if lint:
             outcome.findings.extend(problems)
-            outcome.comments = parse_comments(text)
+            outcome.comments = parse_comments(text, parsed.documents)
             mentions = list(outcome.comments.mentions) if outcome.comments else []
             for mention in mentions:
                 mention.file = source.name
-            schemas = self._object_schema_store()
             ctx = Context(ObjectIndex(objects), schemas, self.options.settings, phase="object")
             for obj in objects:
                 suppressed, found = annotation_suppressions(obj)
@@ -335,16 +336,14 @@ class Engine:
             self._check(objects, ctx, "object", outcome.findings)
             outcome.findings.extend(self._unknown_suppressions(mentions))
             schemas.forget()
-        for doc_index, doc in enumerate(parsed.documents):
-            ref = DocRef(source.name, source.path, doc_index)
-            for obj in objects:
-                if obj.doc is doc:
-                    obj.doc = ref  # the node tree goes; the data stays
+        refs = {id(doc): DocRef(source.name, source.path, i) for i, doc in enumerate(parsed.documents)}
         keep = self._run_kinds
-        if keep is not None:
-            for obj in objects:
-                if obj.kind not in keep and not is_custom_resource(obj) and obj.pod_labels() is None:
-                    obj.data = _identity(obj)
+        for obj in objects:
+            obj.doc = refs[id(obj.doc)]  # type: ignore[assignment]  # the node tree goes; the data stays
+            if (keep is not None and obj.kind not in keep and not is_custom_resource(obj)
+                    and obj.pod_labels() is None
+                    and schemas.status(obj.api_version, obj.kind).state not in DEFERRED_STATES):
+                obj.data = _identity(obj)
         outcome.objects = objects
         return outcome
 
@@ -370,21 +369,23 @@ class Engine:
         data = doc.data
         if isinstance(data, dict) and not data:
             return []  # `{}`: an empty document
-        problem = _identity_problem(data)
-        if problem:
-            problems.append(self._not_object(doc, (), problem))
-            return []
-        items = data.get("items")
-        if data["kind"].endswith("List") and isinstance(items, list):
-            out = []
-            for i, item in enumerate(items):
-                problem = _identity_problem(item)
-                if problem:
-                    problems.append(self._not_object(doc, ("items", i), f"List item: {problem}"))
-                else:
-                    out.append(K8sObject.from_data(item, doc, ("items", i), self.options.namespace))
-            return out
-        return [K8sObject.from_data(data, doc, (), self.options.namespace)]
+        out: list[K8sObject] = []
+        stack: list[tuple[Any, Path, str]] = [(data, (), "")]
+        while stack:  # `kind: List` items, nested Lists included (kubectl flattens them all)
+            item, base, what = stack.pop()
+            problem = _identity_problem(item)
+            if problem:
+                problems.append(self._not_object(doc, base, f"{what}{problem}"))
+                continue
+            items = item.get("items")
+            if item["kind"].endswith("List") and isinstance(items, list):
+                if len(base) >= 2 * _MAX_LIST_NESTING:
+                    problems.append(self._not_object(doc, base, "List nested too deep: its items were not linted"))
+                    continue
+                stack.extend((sub, (*base, "items", i), "List item: ") for i, sub in reversed(list(enumerate(items))))
+                continue
+            out.append(K8sObject.from_data(item, doc, base, self.options.namespace))
+        return out
 
     def _not_object(self, doc: Document, base: Path, message: str) -> Finding:
         data = doc.data
@@ -393,7 +394,7 @@ class Engine:
         path = base
         if isinstance(data, dict):
             for key in ("apiVersion", "kind"):
-                if key in data and not isinstance(data[key], str):
+                if key in data and (not isinstance(data[key], str) or not data[key]):
                     path = (*base, key)
                     break
         line, col = doc.locate(path)
@@ -410,6 +411,8 @@ class Engine:
 
     def _check(self, objects: list[K8sObject], ctx: Context, phase: str, findings: list[Finding]) -> None:
         contexts = self._contexts(ctx)
+        internal = REGISTRY["internal-error"]
+        pending: list[tuple[Rule, K8sObject, Violation, Suppression | None]] = []
         for obj in objects:
             suppressed: dict[str, Suppression] = getattr(obj, "suppressions", {})
             for rule in self._rules_for(obj.kind, phase):
@@ -419,11 +422,52 @@ class Engine:
                     for violation in rule.check(obj, contexts[rule.id]):
                         violations.append(violation)
                 except Exception as exc:  # a bug in a rule must not hide the rest of the run
-                    findings.append(self._internal_error(rule, obj, exc))
+                    message = f"rule {rule.id} crashed on {obj.describe()}: {type(exc).__name__}: {_bounded(str(exc))}"
+                    pending.append((internal, obj, Violation((), message), None))
                 for violation in violations:
-                    finding = self._finding(rule, obj, violation)
-                    finding.suppression = suppressed.get(rule.id) or suppressed.get(ALL)
-                    findings.append(finding)
+                    pending.append((rule, obj, violation, suppressed.get(rule.id) or suppressed.get(ALL)))
+        requests: list[tuple[K8sObject, Path]] = []
+        for _, obj, violation, _ in pending:
+            requests.append((obj, violation.path))
+            requests.extend((rel.obj, rel.path) for rel in violation.related)
+        positions = iter(self._locate_all(requests))
+        for rule, obj, violation, suppression in pending:
+            finding = self._finding(rule, obj, violation, positions)
+            finding.suppression = suppression
+            findings.append(finding)
+
+    def _locate_all(self, requests: list[tuple[K8sObject, Path]]) -> list[tuple[int, int]]:
+        """(line, column) of each (object, path). Objects whose node tree was dropped after the
+        object phase are located by parsing their file once more: each file once, whatever the
+        number of findings in it."""
+        out: list[tuple[int, int]] = [(1, 1)] * len(requests)
+        by_source: dict[str, list[int]] = {}
+        for i, (obj, path) in enumerate(requests):
+            if isinstance(obj.doc, DocRef):
+                by_source.setdefault(obj.doc.source, []).append(i)
+            else:
+                out[i] = obj.locate(path)
+        for indexes in by_source.values():
+            docs = self._reparse(requests[indexes[0]][0].doc)  # type: ignore[arg-type]
+            for i in indexes:
+                obj, path = requests[i]
+                index = obj.doc.index  # type: ignore[attr-defined]
+                if index < len(docs):
+                    out[i] = docs[index].locate(obj.base + path)
+        return out
+
+    def _reparse(self, ref: DocRef) -> list[Document]:
+        text = self._texts.get(ref.source)
+        if text is None and ref.path is not None:
+            try:
+                raw = read_file(ref.path, self.options.max_file_size)
+            except ReadError:
+                raw = b""
+            if (len(raw), zlib.crc32(raw)) != self._checksums.get(ref.source):
+                self._changed.add(ref.source)
+                return []
+            text = decode_documents(raw).text
+        return parse(text, ref.source).documents if text else []
 
     def _severity(self, rule: Rule, violation: Violation | None = None) -> Severity:
         override = self.options.severities.get(rule.id)
@@ -433,23 +477,18 @@ class Engine:
             return violation.severity
         return rule.severity
 
-    def _finding(self, rule: Rule, obj: K8sObject, violation: Violation) -> Finding:
-        line, col = obj.locate(violation.path)
+    def _finding(self, rule: Rule, obj: K8sObject, violation: Violation,
+                 positions: Iterable[tuple[int, int]]) -> Finding:
+        it = iter(positions)
+        line, col = next(it)
         related = []
         for rel in violation.related:
-            rline, rcol = rel.obj.locate(rel.path)
-            related.append(RelatedLocation(Location(rel.obj.file, rline, rcol), rel.obj.ref, rel.message))
+            rline, rcol = next(it)
+            related.append(RelatedLocation(Location(rel.obj.file, rline, rcol), rel.obj.ref, _bounded(rel.message)))
         return Finding(
-            rule.id, self._severity(rule, violation), violation.message, Location(obj.file, line, col), obj.ref,
-            render_path(violation.path), rule.remediation, related,
+            rule.id, self._severity(rule, violation), _bounded(violation.message), Location(obj.file, line, col),
+            obj.ref, render_path(violation.path), rule.remediation, related,
         )
-
-    def _internal_error(self, rule: Rule, obj: K8sObject, exc: Exception) -> Finding:
-        meta = REGISTRY["internal-error"]
-        line, col = obj.locate(())
-        message = f"rule {rule.id} crashed on {obj.describe()}: {type(exc).__name__}: {exc}"
-        return Finding("internal-error", meta.severity, message, Location(obj.file, line, col), obj.ref,
-                       "", meta.remediation)
 
     def _unknown_suppressions(self, mentions: list[Mention]) -> list[Finding]:
         rule = REGISTRY["unknown-suppression"]
@@ -510,6 +549,17 @@ def _is_crd(obj: K8sObject) -> bool:
     return obj.kind == "CustomResourceDefinition" and obj.api_version == "apiextensions.k8s.io/v1"
 
 
+#: `kind: List` inside `kind: List` is flattened this deep at most.
+_MAX_LIST_NESTING = 10
+#: Longest message or exception text a finding carries (a hostile template or value cannot make a
+#: report huge).
+MAX_MESSAGE = 2000
+
+
+def _bounded(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[: limit - 30] + f"... ({len(text) - limit + 30:,} more characters)"
+
+
 def _identity_problem(data: Any) -> str | None:
     if not isinstance(data, dict):
         kind = {list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number",
@@ -522,15 +572,16 @@ def _identity_problem(data: Any) -> str | None:
             lower = next((k for k in data if isinstance(k, str) and k.lower() == key.lower()), None)
             missing.append(f'{key} (found "{lower}": keys are case-sensitive)' if lower else key)
         elif not isinstance(value, str) or not value:
-            return f"{key} must be a non-empty string, got {value!r}"
+            return f"{key} must be a non-empty string, got {describe_value(value)}"
     if missing:
         return "document has no " + " and no ".join(missing)
     return None
 
 
 def exit_code(result: RunResult, fail_on: str) -> int:
-    """0: nothing at or above `fail_on`; 1: findings at or above it; 2: unreadable input or a crash."""
-    if result.input_errors or result.internal_errors:
+    """0: nothing at or above `fail_on`; 1: findings at or above it; 2: unreadable input or a crash
+    (whatever rules are enabled: a file that could not be read is never a pass)."""
+    if result.input_errors or result.internal_errors or any(f.error for f in result.files):
         return 2
     if fail_on == "never":
         return 0

@@ -12,13 +12,22 @@ from typing import Any
 
 from .model import K8sObject, map_selector_matches, selector_matches
 
-# API groups served by Kubernetes itself; objects of any other group are custom resources.
-BUILTIN_GROUPS = ("", "apps", "batch", "autoscaling", "policy", "extensions")
+# API groups served by Kubernetes itself (every group of the bundled schemas, 1.25 to 1.37, and the
+# removed `extensions`; tests/test_validation.py keeps the list complete). Objects of any other
+# group are custom resources, including the many add-on groups that end in `.k8s.io` (Gateway API's
+# gateway.networking.k8s.io, snapshot.storage.k8s.io, ...).
+BUILTIN_GROUPS = frozenset({
+    "", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps",
+    "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch", "certificates.k8s.io",
+    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "extensions", "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io", "lifecycle.k8s.io", "networking.k8s.io", "node.k8s.io", "policy",
+    "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io",
+    "storagemigration.k8s.io",
+})
 
 
 def is_custom_resource(obj: K8sObject) -> bool:
-    group = obj.api_version.rpartition("/")[0]
-    return group not in BUILTIN_GROUPS and not group.endswith(".k8s.io")
+    return obj.api_version.rpartition("/")[0] not in BUILTIN_GROUPS
 
 
 class ObjectIndex:

@@ -187,6 +187,8 @@ def expression_matches(expr: Any, labels: dict[str, Any]) -> bool:
     if not isinstance(expr, dict):
         return False
     key = expr.get("key")
+    if not isinstance(key, str):
+        return False  # malformed: schema validation reports it; it selects nothing
     op = expr.get("operator")
     values = {str(v) for v in as_list(expr.get("values"))}
     present = key in labels

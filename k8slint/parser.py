@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.tag import Tag
 
 try:  # the C extension is a hard dependency on CPython; keep a slow path for other runtimes
@@ -71,8 +73,12 @@ _MERGE_TAGS = frozenset((_MERGE, _PLAIN))
 _NULLS = frozenset(("~", "null", "Null", "NULL"))
 _NUMBER_START = frozenset("0123456789+-.")
 
-_DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.M)
-_BREAK = re.compile(r"\r\n|\r|\n")
+_DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\n]|\Z)", re.M)
+_BYTE_MARKER = re.compile(rb"(?:^|(?<=[\r\n]))(?:---|\.\.\.)(?=[ \t\r\n]|\Z)")
+_BYTE_BREAK = re.compile(rb"\r\n|\r|\n")
+#: Characters libyaml (and go-yaml, hence kubectl) count as line breaks besides LF and CR. Editors,
+#: grep and sed do not: positions are converted to editor lines when a text contains any of them.
+_ODD_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 @dataclass(slots=True)
@@ -91,6 +97,35 @@ class _TooDeep(Exception):
         self.node = node
 
 
+class TextMap:
+    """Turns libyaml marks into the (line, column) an editor shows.
+
+    Lines are counted at LF only (CRLF and lone CR are normalised to LF before parsing). libyaml
+    also breaks lines at NEL, U+2028 and U+2029; for the rare text that holds one, positions come
+    from the mark's character index instead of its line.
+    """
+
+    __slots__ = ("text", "odd", "_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.odd = any(ch in text for ch in _ODD_BREAKS)
+        self._starts: list[int] | None = None
+
+    def position(self, mark: Any, base: int, line_offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a mark of a chunk starting at character `base`, line `line_offset`."""
+        if not self.odd:
+            return mark.line + 1 + line_offset, mark.column + 1
+        return self.at(base + mark.index)
+
+    def at(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) of a character index of the whole text."""
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        line = bisect_right(self._starts, index)
+        return line, index - self._starts[line - 1] + 1
+
+
 @dataclass(eq=False, slots=True)
 class Document:
     """One YAML document: its plain data and the node tree that locates any path in it."""
@@ -100,6 +135,14 @@ class Document:
     data: Any
     node: Node
     line_offset: int = 0
+    base: int = 0  # character offset of the chunk the document was parsed from
+    textmap: TextMap | None = None
+    _keys: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict)
+
+    def position(self, mark: Any) -> tuple[int, int]:
+        if self.textmap is None:
+            return mark.line + 1 + self.line_offset, mark.column + 1
+        return self.textmap.position(mark, self.base, self.line_offset)
 
     def locate(self, path: Path) -> tuple[int, int]:
         """1-based (line, column) of the deepest node of `path` that exists.
@@ -113,7 +156,7 @@ class Document:
         for elem in path:
             cls = node.__class__
             if cls is MappingNode:
-                pair = _find_key(node, elem)
+                pair = self._find_key(node, elem)
                 if pair is None:
                     break
                 mark = pair[0].start_mark
@@ -123,25 +166,39 @@ class Document:
                 mark = node.start_mark
             else:
                 break
-        return mark.line + 1 + self.line_offset, mark.column + 1
+        return self.position(mark)
 
-
-def _find_key(node: MappingNode, key: object) -> tuple[Node, Node] | None:
-    merges = []
-    for pair in reversed(node.value):  # the last duplicate is the one whose value we keep
-        knode = pair[0]
-        if knode.__class__ is ScalarNode:
-            if knode.value == "<<" and _tag(knode) in _MERGE_TAGS:
-                merges.append(pair[1])
-            elif knode.value == key:
-                return pair
-    for source in reversed(merges):  # explicit keys win over merged ones, as in conversion
-        for sub in source.value if source.__class__ is SequenceNode else [source]:
-            if sub.__class__ is MappingNode:
-                found = _find_key(sub, key)
-                if found is not None:
-                    return found
-    return None
+    def _find_key(self, node: MappingNode, key: object) -> tuple[Node, Node] | None:
+        pairs = node.value
+        if len(pairs) <= 16:
+            merges = []
+            for pair in reversed(pairs):  # the last duplicate is the one whose value we keep
+                knode = pair[0]
+                if knode.__class__ is ScalarNode:
+                    if knode.value == "<<" and _tag(knode) in _MERGE_TAGS:
+                        merges.append(pair[1])
+                    elif knode.value == key:
+                        return pair
+        else:  # large mappings are indexed once: locating N findings in them stays linear
+            index = self._keys.get(id(node))
+            if index is None:
+                index = self._keys[id(node)] = {}
+                for pair in pairs:
+                    knode = pair[0]
+                    if knode.__class__ is ScalarNode:
+                        index[knode.value] = pair
+            found = index.get(key) if isinstance(key, str) else None
+            if found is not None and found[0].value != "<<":
+                return found
+            merges = [p[1] for p in reversed(pairs) if p[0].__class__ is ScalarNode and p[0].value == "<<"
+                      and _tag(p[0]) in _MERGE_TAGS]
+        for source in reversed(merges):  # explicit keys win over merged ones, as in conversion
+            for sub in source.value if source.__class__ is SequenceNode else [source]:
+                if sub.__class__ is MappingNode:
+                    found = self._find_key(sub, key)
+                    if found is not None:
+                        return found
+        return None
 
 
 @dataclass(slots=True)
@@ -150,76 +207,137 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Decoded:
+    """A file's bytes as text. Documents that are not text (invalid UTF-8, a NUL byte) are reported
+    and blanked, keeping every line break, so that the other documents keep their positions."""
+
+    text: str | None  # None: nothing in the file is text
+    problems: list[Problem]
+
+
 def decode(raw: bytes) -> tuple[str | None, Problem | None]:
-    """Bytes -> text. UTF-8 (BOM optional), UTF-16/32 with a BOM; anything else is a problem."""
+    """Bytes -> text for files that must be text as a whole (configuration, rule packs)."""
+    decoded = decode_documents(raw)
+    if decoded.problems:
+        return None, decoded.problems[0]
+    return decoded.text, None
+
+
+def decode_documents(raw: bytes) -> Decoded:
+    """Bytes -> text. UTF-8 (BOM optional), UTF-16/32 with a BOM. Line breaks become LF."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         return _decode_bom(raw, "utf-32")
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _decode_bom(raw, "utf-16")
-    nul = raw.find(b"\x00", 0, 65536)
+    if b"\x00" not in raw:
+        try:
+            return Decoded(_normalize(raw.decode("utf-8")), [])
+        except UnicodeDecodeError:
+            pass
+    return _decode_per_document(raw)
+
+
+def _normalize(text: str) -> str:
+    if "\r" in text:  # YAML reads CRLF and CR as LF; so do positions
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.removeprefix("\ufeff")
+
+
+def _decode_per_document(raw: bytes) -> Decoded:
+    starts = [m.start() for m in _BYTE_MARKER.finditer(raw)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    starts.append(len(raw))
+    parts: list[str] = []
+    problems: list[Problem] = []
+    good = False
+    line = 1
+    for begin, end in zip(starts, starts[1:], strict=False):
+        chunk = raw[begin:end]
+        breaks = len(_BYTE_BREAK.findall(chunk))
+        problem = _chunk_problem(chunk)
+        if problem is None:
+            parts.append(chunk.decode("utf-8"))
+            good = good or bool(chunk.strip())
+        else:
+            offset, message = problem
+            chunk_line, col = _byte_position(chunk, offset)
+            problems.append(Problem("yaml-syntax-error", line + chunk_line - 1, col, message))
+            parts.append("\n" * breaks)  # the lines stay, so later documents keep their positions
+        line += breaks
+    text = _normalize("".join(parts)) if good else None
+    return Decoded(text, problems)
+
+
+def _chunk_problem(chunk: bytes) -> tuple[int, str] | None:
+    nul = chunk.find(b"\x00")
     if nul >= 0:
-        line, col = _byte_position(raw, nul)
-        return None, Problem(
-            "yaml-syntax-error", line, col,
-            "binary content (a NUL byte): this is not a YAML or JSON text file",
-        )
+        return nul, "binary content (a NUL byte): this is not a YAML or JSON text file"
     try:
-        return raw.decode("utf-8"), None
+        chunk.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _byte_position(raw, exc.start)
-        return None, Problem(
-            "yaml-syntax-error", line, col,
-            f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}): save the file as UTF-8",
-        )
+        return exc.start, f"invalid UTF-8 (byte 0x{chunk[exc.start]:02x}): save the file as UTF-8"
+    return None
 
 
-def _decode_bom(raw: bytes, codec: str) -> tuple[str | None, Problem | None]:
+def _decode_bom(raw: bytes, codec: str) -> Decoded:
     try:
-        return raw.decode(codec), None
+        return Decoded(_normalize(raw.decode(codec)), [])
     except UnicodeDecodeError as exc:
-        return None, Problem("yaml-syntax-error", 1, 1, f"invalid {codec.upper()} text: {exc.reason}")
+        return Decoded(None, [Problem("yaml-syntax-error", 1, 1, f"invalid {codec.upper()} text: {exc.reason}")])
 
 
 def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     before = raw[:offset]
-    line = before.count(b"\n") + 1
-    start = before.rfind(b"\n") + 1
-    col = len(before[start:].decode("utf-8", "replace")) + 1
-    return line, col
+    lines = _BYTE_BREAK.split(before)
+    col = len(lines[-1].decode("utf-8", "replace")) + 1
+    return len(lines), col
 
 
 def parse(text: str, source: str) -> ParseResult:
-    """Parse a (multi-document) YAML or JSON text.
+    """Parse a (multi-document) YAML or JSON text whose line breaks are LF (see `decode_documents`).
 
     A syntax error does not hide the other documents of the stream: when the whole stream does not
     compose, it is split at its document markers and each document is parsed on its own.
     """
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    if "\r" in text or text.startswith("\ufeff"):
+        text = _normalize(text)
     result = ParseResult()
+    textmap = TextMap(text)
     if _depth_bound(text) <= _SAFE_BOUND:
         try:
             nodes = list(_compose_all(text))
         except YAMLError:
             pass
         else:
-            _convert_all(nodes, 0, source, result)
+            _convert_all(nodes, 0, 0, textmap, source, result)
             return result
-    _parse_split(text, source, result)
+    _parse_split(text, source, textmap, result)
     return result
 
 
-def _parse_split(text: str, source: str, result: ParseResult) -> None:
+def _directives_only(chunk: str) -> bool:
+    """A chunk holding only `%` directives (and comments): it belongs to the document after it."""
+    lines = [line for line in chunk.split("\n") if line.strip() and not line.lstrip().startswith("#")]
+    return bool(lines) and all(line.startswith("%") for line in lines)
+
+
+def _parse_split(text: str, source: str, textmap: TextMap, result: ParseResult) -> None:
     starts = [m.start() for m in _DOC_MARKER.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
-    starts.append(len(text))
+    merged = [starts[0]]
+    for begin in starts[1:]:
+        if not _directives_only(text[merged[-1]:begin]):
+            merged.append(begin)
+    merged.append(len(text))
     line = 0
     prev = 0
-    for begin, end in zip(starts, starts[1:], strict=False):
-        line += len(_BREAK.findall(text, prev, begin))
+    for begin, end in zip(merged, merged[1:], strict=False):
+        line += text.count("\n", prev, begin)
         prev = begin
         chunk = text[begin:end]
         if not chunk.strip():
@@ -228,17 +346,18 @@ def _parse_split(text: str, source: str, result: ParseResult) -> None:
             if _depth_bound(chunk) > _SAFE_BOUND:
                 deep = _measure_depth(chunk)
                 if deep is not None:
+                    dline, dcol = textmap.position(deep, begin, line)
                     result.problems.append(Problem(
-                        "input-too-large", deep[0] + 1 + line, deep[1] + 1,
+                        "input-too-large", dline, dcol,
                         f"nesting deeper than {MAX_DEPTH} levels: not a Kubernetes manifest; the document "
                         "was not linted",
                     ))
                     continue
             nodes = list(_compose_all(chunk))
         except YAMLError as exc:
-            result.problems.append(_syntax_problem(exc, chunk, line))
+            result.problems.append(_syntax_problem(exc, chunk, begin, line, textmap))
             continue
-        _convert_all(nodes, line, source, result)
+        _convert_all(nodes, line, begin, textmap, source, result)
 
 
 # Shared tag objects: ruamel's Node.__init__ keeps a Tag instance as it is, so resolving to these
@@ -296,8 +415,9 @@ def _depth_bound(text: str) -> int:
     return text.count("[") + text.count("{") + longest
 
 
-def _measure_depth(text: str) -> tuple[int, int] | None:
-    """Position (0-based) where nesting first exceeds MAX_DEPTH, using the non-recursive parser."""
+def _measure_depth(text: str) -> Any:
+    """The mark where nesting first exceeds MAX_DEPTH (None if it never does), with the
+    non-recursive event parser."""
     parser = _Parser(text)
     depth = 0
     try:
@@ -307,7 +427,7 @@ def _measure_depth(text: str) -> tuple[int, int] | None:
             if name in ("MappingStartEvent", "SequenceStartEvent"):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return event.start_mark.line, event.start_mark.column
+                    return event.start_mark
             elif name in ("MappingEndEvent", "SequenceEndEvent"):
                 depth -= 1
     finally:
@@ -317,7 +437,15 @@ def _measure_depth(text: str) -> tuple[int, int] | None:
     return None
 
 
-def _syntax_problem(exc: YAMLError, text: str, line_offset: int) -> Problem:
+def _syntax_problem(exc: YAMLError, text: str, base: int, line_offset: int, textmap: TextMap) -> Problem:
+    if isinstance(exc, ReaderError):
+        # a character YAML does not allow: the error carries a byte offset into the chunk, no mark
+        index = len(text.encode("utf-8", "surrogatepass")[: exc.position].decode("utf-8", "ignore"))
+        line, col = textmap.at(base + index)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return Problem("yaml-syntax-error", line, col,
+                       f"character U+{code:04X} is not allowed in YAML (a control character): remove it or "
+                       "write it as an escape in a double-quoted string")
     mark = None
     problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
     context = getattr(exc, "context", None)
@@ -331,40 +459,49 @@ def _syntax_problem(exc: YAMLError, text: str, line_offset: int) -> Problem:
             what = str(context).replace("while scanning ", "").replace("while parsing ", "")
             problem = f"{what} starts here and is never closed ({problem})"
             context = None
-    line, col = (mark.line, mark.column) if mark is not None else (0, 0)
     message = f"{problem} ({context})" if context else str(problem)
-    lines = text.splitlines()
-    if 0 <= line < len(lines):
-        here = lines[line]
-        if "\t" in here[: max(col, 0) + 1] and not here[:col].strip(" \t"):
-            message = "tab character in indentation: YAML indentation must use spaces"
-    return Problem("yaml-syntax-error", line + 1 + line_offset, col + 1, message)
+    if mark is None:
+        return Problem("yaml-syntax-error", line_offset + 1, 1, message)
+    line, col = textmap.position(mark, base, line_offset)
+    here = textmap.text[base + mark.index - mark.column: base + mark.index + 1] if not textmap.odd else ""
+    if "\t" in here and not here[:-1].strip(" \t"):
+        message = "tab character in indentation: YAML indentation must use spaces"
+    elif textmap.odd:
+        message += ("; note: this document contains a NEL, U+2028 or U+2029 character, which YAML (and "
+                    "kubectl) read as a line break")
+    return Problem("yaml-syntax-error", line, col, message)
 
 
-def _convert_all(nodes: list[Node], line_offset: int, source: str, result: ParseResult) -> None:
+def _convert_all(nodes: list[Node], line_offset: int, base: int, textmap: TextMap, source: str,
+                 result: ParseResult) -> None:
+    def position(node: Node) -> tuple[int, int]:
+        return textmap.position(node.start_mark, base, line_offset)
+
     for node in nodes:
-        conv = _Converter(line_offset)
+        conv = _Converter(position)
         try:
             data = conv.convert(node, 0)
         except _TooDeep as exc:
-            mark = exc.node.start_mark
+            line, col = position(exc.node)
             result.problems.append(Problem(
-                "input-too-large", mark.line + 1 + line_offset, mark.column + 1,
+                "input-too-large", line, col,
                 f"nesting deeper than {MAX_DEPTH} levels: not a Kubernetes manifest; the document was not linted",
             ))
             continue
         result.problems.extend(conv.problems)
         if conv.shared and _expanded_size(node) > MAX_EXPANDED_NODES:
-            mark = node.start_mark
+            line, col = position(node)
             result.problems.append(Problem(
-                "input-too-large", mark.line + 1 + line_offset, mark.column + 1,
+                "input-too-large", line, col,
                 f"aliases expand this document to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?); "
                 "the document was not linted",
             ))
             continue
         if data is None:  # empty or comment-only document
             continue
-        result.documents.append(Document(source, len(result.documents), data, node, line_offset))
+        textmap_or_none = textmap if textmap.odd else None
+        result.documents.append(Document(source, len(result.documents), data, node, line_offset, base,
+                                         textmap_or_none))
 
 
 def _expanded_size(root: Node) -> int:
@@ -396,10 +533,10 @@ def _expanded_size(root: Node) -> int:
 class _Converter:
     """Node tree -> plain data. Aliased collections convert once and are shared, not expanded."""
 
-    __slots__ = ("line_offset", "problems", "memo", "active", "shared")
+    __slots__ = ("position", "problems", "memo", "active", "shared")
 
-    def __init__(self, line_offset: int) -> None:
-        self.line_offset = line_offset
+    def __init__(self, position: Callable[[Node], tuple[int, int]]) -> None:
+        self.position = position
         self.problems: list[Problem] = []
         self.memo: dict[int, Any] = {}
         self.active: set[int] = set()
@@ -416,11 +553,9 @@ class _Converter:
             self.shared = True
             return self.memo[nid]
         if nid in self.active:
-            mark = node.start_mark
-            self.problems.append(Problem(
-                "yaml-syntax-error", mark.line + 1 + self.line_offset, mark.column + 1,
-                "recursive alias: an anchor refers to itself",
-            ))
+            line, col = self.position(node)
+            self.problems.append(Problem("yaml-syntax-error", line, col,
+                                         "recursive alias: an anchor refers to itself"))
             return None
         self.active.add(nid)
         if cls is MappingNode:
@@ -435,17 +570,29 @@ class _Converter:
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merges: list[Node] = []
+        firsts: dict[str, Node] | None = None
         convert = self.convert
         for knode, vnode in node.value:
-            if knode.__class__ is ScalarNode:
-                if knode.value == "<<" and _tag(knode) in _MERGE_TAGS:
-                    merges.append(vnode)
-                    continue
-                key = knode.value
-            else:
-                key = repr(convert(knode, depth))
+            if knode.__class__ is not ScalarNode:
+                # sigs.k8s.io/yaml refuses it ("unsupported map key"); never converted, so an alias
+                # bomb used as a key is never expanded either
+                line, col = self.position(knode)
+                self.problems.append(Problem(
+                    "yaml-syntax-error", line, col,
+                    "a list or mapping used as a mapping key: Kubernetes' YAML decoder rejects it "
+                    "(unsupported map key); use a string key"))
+                continue
+            key = knode.value
+            if key == "<<" and _tag(knode) in _MERGE_TAGS:
+                merges.append(vnode)
+                continue
             if key in out:
-                self._duplicate(node, knode, key)
+                if firsts is None:  # built once per mapping, on its first duplicate: linear overall
+                    firsts = {}
+                    for k, _ in node.value:
+                        if k.__class__ is ScalarNode:
+                            firsts.setdefault(k.value, k)
+                self._duplicate(knode, key, firsts[key])
             out[key] = convert(vnode, depth)
         for source in merges:
             subs = source.value if source.__class__ is SequenceNode else [source]
@@ -456,16 +603,16 @@ class _Converter:
                         out.setdefault(key, value)
         return out
 
-    def _duplicate(self, node: MappingNode, knode: Node, key: str) -> None:
-        first = next(k for k, _ in node.value if k.__class__ is ScalarNode and k.value == key)
-        mark = knode.start_mark
+    def _duplicate(self, knode: Node, key: str, first: Node) -> None:
+        line, col = self.position(knode)
+        first_line, _ = self.position(first)
         hint = ""
-        if key in ("apiVersion", "kind") and mark.column == 0:
+        if key in ("apiVersion", "kind") and col == 1:
             hint = "; two documents pasted together? separate them with a line ---"
+        shown = key if len(key) <= 60 else key[:57] + "..."
         self.problems.append(Problem(
-            "duplicate-key", mark.line + 1 + self.line_offset, mark.column + 1,
-            f'duplicate key "{key}" (first at line {first.start_mark.line + 1 + self.line_offset}); '
-            f"the last value wins{hint}",
+            "duplicate-key", line, col,
+            f'duplicate key "{shown}" (first at line {first_line}); the last value wins{hint}',
         ))
 
 
@@ -477,7 +624,7 @@ def _plain(value: str) -> Any:
         if _INT_RE.match(digits):
             return _int(digits)
         if _FLOAT_RE.match(digits):
-            return float(digits)
+            return _finite(digits, value)
         special = _FLOAT_SPECIAL.get(value.lower())
         if special is not None:
             return special
@@ -510,25 +657,46 @@ def _scalar(node: ScalarNode) -> Any:
     return value  # timestamps, the YAML 1.1 `=` value, binary and unknown tags stay text
 
 
-def _int(text: str) -> int | str:
+_INT64_MIN = -(2**63)
+_UINT64_MAX = 2**64 - 1
+
+
+def _int(text: str) -> int | float | str:
+    """An integer as go-yaml v2 reads it: strconv.ParseInt, then ParseUint (64 bits, base from the
+    prefix); out of range, a decimal becomes a float and anything else stays a string. So no
+    integer from a manifest is ever wider than 64 bits."""
     s = text.replace("_", "")
     sign = -1 if s.startswith("-") else 1
-    s = s.lstrip("+-")
-    try:
-        prefix = s[:2].lower()
-        if prefix == "0x":
-            n = int(s[2:], 16)
-        elif prefix == "0o":
-            n = int(s[2:], 8)
-        elif prefix == "0b":
-            n = int(s[2:], 2)
-        elif len(s) > 1 and s[0] == "0":
-            n = int(s, 8)
-        else:
-            n = int(s)
-    except ValueError:
-        return text
-    return sign * n
+    body = s.lstrip("+-")
+    n: int | None = None
+    if len(body) <= 66:  # "0b" + 64 binary digits: anything longer is out of range in every base
+        try:
+            prefix = body[:2].lower()
+            if prefix == "0x":
+                n = int(body[2:], 16)
+            elif prefix == "0o":
+                n = int(body[2:], 8)
+            elif prefix == "0b":
+                n = int(body[2:], 2)
+            elif len(body) > 1 and body[0] == "0":
+                n = int(body, 8)
+            else:
+                n = int(body)
+        except ValueError:
+            n = None
+    if n is not None:
+        n *= sign
+        if _INT64_MIN <= n <= _UINT64_MAX:
+            return n
+    if _FLOAT_RE.match(s):
+        return _finite(s, text)
+    return text
+
+
+def _finite(digits: str, text: str) -> float | str:
+    """strconv.ParseFloat: a value beyond the float64 range is an error, and go-yaml keeps the text."""
+    value = float(digits)
+    return value if value not in (float("inf"), float("-inf")) else text
 
 
 def _float(text: str) -> float | str:
@@ -536,6 +704,6 @@ def _float(text: str) -> float | str:
     if special is not None:
         return special
     try:
-        return float(text.replace("_", ""))
+        return _finite(text.replace("_", ""), text)
     except ValueError:
         return text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path as FsPath
+from string import Formatter
 from typing import Any
 
 from .checks.templates import TEMPLATES
@@ -19,6 +19,7 @@ from .findings import Path, Severity, Violation
 from .model import WORKLOAD_KINDS, K8sObject
 from .parser import Document, decode, parse
 from .registry import REGISTRY, Check, Context, Registry, Rule
+from .safeio import MAX_CONFIG_SIZE, ReadError, read_file
 
 
 class PolicyError(Exception):
@@ -30,11 +31,17 @@ class PolicyError(Exception):
 
 
 def read_document(path: str) -> Document:
-    """Parse a YAML file of ours (config, policy pack); problems are PolicyErrors with positions."""
+    """Parse a YAML file of ours (config, policy pack); problems are PolicyErrors with positions.
+
+    Only regular files up to MAX_CONFIG_SIZE are read: a symbolic link to /dev/zero committed as a
+    rule pack is an error, not an endless read."""
     try:
-        raw = FsPath(path).read_bytes()
-    except OSError as exc:
-        raise PolicyError(path, 1, 1, f"cannot read: {exc.strerror}") from exc
+        raw = read_file(path, MAX_CONFIG_SIZE)
+    except ReadError as exc:
+        if exc.too_large is not None:
+            raise PolicyError(path, 1, 1, f"larger than {MAX_CONFIG_SIZE // (1024 * 1024)} MiB ({exc.too_large:,} "
+                              "bytes): not a k8slint configuration or rule pack") from exc
+        raise PolicyError(path, 1, 1, exc.message) from exc
     text, problem = decode(raw)
     if text is None:
         assert problem is not None
@@ -50,12 +57,10 @@ def read_document(path: str) -> Document:
 
 def schema_errors(doc: Document, schema: dict[str, Any]) -> list[PolicyError]:
     """Validate a parsed document against one of our JSON Schemas; errors located in the file."""
-    from jsonschema import Draft202012Validator
-
-    from .validation import translate
+    from .validation import py_validator, translate
 
     out = []
-    for error in Draft202012Validator(schema).iter_errors(doc.data):
+    for error in py_validator(schema, formats=False).iter_errors(doc.data):
         if error.validator == "oneOf" and error.absolute_path and error.absolute_path[-1] != "uses":
             message = "a rule needs either `schema` or `uses` (not both)"
             line, col = doc.locate(tuple(error.absolute_path))
@@ -109,12 +114,173 @@ class _SchemaPolicy:
         from .findings import render_path
 
         value = error.instance
-        shown = value if isinstance(value, (str, int, float, bool)) else type(value).__name__
-        try:
-            return self.message.format(name=name, kind=obj.kind, path=render_path(path), value=shown,
-                                       error=fallback)
-        except (KeyError, IndexError, ValueError):
-            return f"{self.message} ({fallback})"
+        shown = _short(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__
+        fields = {"name": _short(name), "kind": obj.kind, "path": render_path(path), "value": shown,
+                  "error": fallback}
+        return fill_template(self.message, fields)
+
+
+#: The fields a policy message may name; nothing else is substituted (no attribute, index or format
+#: spec: a template is data, and `{name.__class__}` or `{name:>1000000000}` must not work).
+TEMPLATE_FIELDS = ("name", "kind", "path", "value", "error")
+MAX_TEMPLATE_RESULT = 1000
+
+
+def template_problem(template: str) -> str | None:
+    """Why a message template is not acceptable (None when it is)."""
+    try:
+        pieces = list(Formatter().parse(template))
+    except ValueError as exc:
+        return f"message template is malformed ({exc}); write literal braces as {{{{ and }}}}"
+    for _, field, spec, conversion in pieces:
+        if field is None:
+            continue
+        if field not in TEMPLATE_FIELDS or spec or conversion:
+            shown = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            return (f"message template field {shown} is not allowed: use only "
+                    + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS))
+    return None
+
+
+def fill_template(template: str, fields: dict[str, str]) -> str:
+    """Substitute the named fields of a validated template (anything else stays as written)."""
+    try:
+        pieces = list(Formatter().parse(template))
+    except ValueError:
+        return template[:MAX_TEMPLATE_RESULT]
+    out = []
+    for literal, field, spec, conversion in pieces:
+        out.append(literal)
+        if field is not None:
+            if field in fields and not spec and not conversion:
+                out.append(str(fields[field]))
+            else:
+                out.append("{" + field + "}")
+    text = "".join(out)
+    return text if len(text) <= MAX_TEMPLATE_RESULT else text[: MAX_TEMPLATE_RESULT - 3] + "..."
+
+
+def _short(value: object, limit: int = 200) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: Keywords whose evaluation we cannot bound (they re-apply patterns through jsonschema internals).
+_UNSUPPORTED_KEYWORDS = ("unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef")
+_IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "$ref", "dependentSchemas")
+
+
+def policy_schema_problem(schema: Any) -> tuple[Path, str] | None:
+    """(path in the schema, why) for the first thing in a policy schema k8slint refuses: a reference
+    that is not local (k8slint never fetches), a `$ref` cycle that would recurse forever, a pattern
+    the linear-time engine cannot compile, or a keyword that cannot be bounded."""
+    from .validation import regex_problem
+
+    nodes: list[tuple[Path, Any]] = [((), schema)]
+    while nodes:
+        where, node = nodes.pop()
+        if isinstance(node, list):
+            nodes.extend(((*where, i), sub) for i, sub in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            here = (*where, key)
+            if key == "$ref":
+                if not isinstance(value, str) or not value.startswith("#"):
+                    return here, (f"$ref {_short(value, 80)!r} is not a local reference: k8slint never fetches "
+                                  "schemas; put the definition under $defs and use \"#/$defs/NAME\"")
+                if _resolve_pointer(schema, value) is _MISSING:
+                    return here, f"$ref {_short(value, 80)!r} points at nothing in this schema"
+            elif key in _UNSUPPORTED_KEYWORDS:
+                return here, f"{key} is not supported in k8slint policies"
+            elif key == "pattern":
+                problem = regex_problem(value)
+                if problem:
+                    return here, problem
+            elif key == "patternProperties" and isinstance(value, dict):
+                for pattern in value:
+                    problem = regex_problem(pattern)
+                    if problem:
+                        return (*here, pattern), problem
+            if key not in ("enum", "const", "default", "examples") and isinstance(value, (dict, list)):
+                nodes.append((here, value))
+    cycle = _ref_cycle(schema)
+    if cycle is not None:
+        return cycle, "$ref cycle: this schema refers back to itself without descending into the data"
+    return None
+
+
+_MISSING = object()
+
+
+def _resolve_pointer(root: Any, ref: str) -> Any:
+    node = root
+    for part in ref[1:].split("/")[1:] if ref != "#" else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _MISSING
+    return node
+
+
+def _ref_cycle(root: Any) -> Path | None:
+    """Where a schema re-enters itself through in-place keywords only ($ref, allOf, not, ...)."""
+    def edges(node: Any, where: Path) -> list[tuple[Any, Path]]:
+        out = []
+        if not isinstance(node, dict):
+            return out
+        for key in _IN_PLACE:
+            value = node.get(key)
+            if key == "$ref" and isinstance(value, str):
+                target = _resolve_pointer(root, value)
+                if target is not _MISSING:
+                    out.append((target, (*where, key)))
+            elif isinstance(value, list):
+                out.extend((sub, (*where, key, i)) for i, sub in enumerate(value))
+            elif key == "dependentSchemas" and isinstance(value, dict):
+                out.extend((sub, (*where, key, k)) for k, sub in value.items())
+            elif isinstance(value, dict):
+                out.append((value, (*where, key)))
+        return out
+
+    done: set[int] = set()
+    for start, start_path in _all_subschemas(root):
+        if id(start) in done:
+            continue
+        on_path: set[int] = set()
+        stack: list[tuple[Any, Path, int]] = [(start, start_path, 0)]
+        while stack:  # iterative depth-first search over in-place edges
+            node, where, state = stack.pop()
+            if state == 1:
+                on_path.discard(id(node))
+                done.add(id(node))
+                continue
+            if id(node) in on_path:
+                return where
+            if id(node) in done:
+                continue
+            on_path.add(id(node))
+            stack.append((node, where, 1))
+            stack.extend((target, path, 0) for target, path in edges(node, where))
+    return None
+
+
+def _all_subschemas(root: Any) -> list[tuple[Any, Path]]:
+    out: list[tuple[Any, Path]] = []
+    nodes: list[tuple[Any, Path]] = [(root, ())]
+    while nodes:
+        node, where = nodes.pop()
+        if isinstance(node, dict):
+            out.append((node, where))
+            nodes.extend((v, (*where, k)) for k, v in node.items()
+                         if k not in ("enum", "const", "default", "examples") and isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            nodes.extend((v, (*where, i)) for i, v in enumerate(node))
+    return out
 
 
 def _kinds(entry: dict[str, Any], target: str) -> frozenset[str] | None:
@@ -149,6 +315,11 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True) -
         target = entry.get("target", "object")
         check: Check
         params_schema = None
+        if "message" in entry:
+            problem = template_problem(entry["message"])
+            if problem:
+                line, col = doc.locate((*where, "message"))
+                raise PolicyError(path, line, col, problem)
         if "schema" in entry:
             if validate:
                 from jsonschema import Draft202012Validator
@@ -158,7 +329,11 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True) -
                     Draft202012Validator.check_schema(entry["schema"])
                 except SchemaError as exc:
                     line, col = doc.locate((*where, "schema", *exc.absolute_path))
-                    raise PolicyError(path, line, col, f"invalid JSON Schema: {exc.message}") from exc
+                    raise PolicyError(path, line, col, f"invalid JSON Schema: {_short(exc.message)}") from exc
+                found = policy_schema_problem(entry["schema"])
+                if found is not None:
+                    line, col = doc.locate((*where, "schema", *found[0]))
+                    raise PolicyError(path, line, col, found[1])
             check = _SchemaPolicy(rule_id, target, Validator(entry["schema"], formats=False), entry.get("message"))
         else:
             template = TEMPLATES[entry["uses"]]
@@ -167,9 +342,9 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True) -
 
             errors = []
             if validate:
-                from jsonschema import Draft202012Validator
+                from .validation import py_validator
 
-                errors = list(Draft202012Validator(template.params_schema).iter_errors(params))
+                errors = list(py_validator(template.params_schema, formats=False).iter_errors(params))
             for error in errors:
                 for item in translate(error):
                     line, col = doc.locate((*where, "params", *item.path))

@@ -28,30 +28,63 @@ _DECIMAL = {"m": Fraction(1, 1000), "": Fraction(1), "k": Fraction(10**3), "M": 
 EXAMPLES = "e.g. 500m, 2, 1.5Gi, 512Mi, 1e3, 2k"
 
 
+#: Magnitudes beyond this are treated as this: larger than any resource anyone has, and a bound that
+#: keeps a hostile 5,000-digit quantity from ever becoming a 5,000-digit integer. (The API server
+#: documents that quantities are capped at 2^63-1; k8slint keeps values exact below 10^40.)
+_MAX_DIGITS = 40
+MAX_QUANTITY = Fraction(10**_MAX_DIGITS)
+_MAX_EXP_DIGITS = 10  # the exponent is parsed as an int32 (strconv.ParseInt(..., 10, 32))
+
+
 def parse_quantity(value: object) -> Fraction | None:
-    """The exact value of a quantity, or None when `value` is not one."""
+    """The exact value of a quantity, or None when `value` is not one. Magnitudes are capped at
+    MAX_QUANTITY: no input, however long, is converted beyond that."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Fraction(value)
+        return _cap(Fraction(value))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return None
-        return Fraction(repr(value))  # the decimal the user wrote, not the binary float
+        return _cap(Fraction(repr(value)))  # the decimal the user wrote, not the binary float
     if not isinstance(value, str):
         return None
     match = _QUANTITY.match(value)
     if match is None:
         return None
-    number = Fraction(match["num"])
+    text = match["num"]
+    negative = text.startswith("-")
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    whole = whole.lstrip("0")
+    if match["exp"] is not None and len(match["exp"].lstrip("+-")) > _MAX_EXP_DIGITS:
+        return None  # beyond int32: strconv.ParseInt fails and so does ParseQuantity
+    exp = int(match["exp"]) if match["exp"] is not None else 0
+    if not whole.strip("0") and not fraction.strip("0"):
+        return Fraction(0)
+    if len(whole) + exp > _MAX_DIGITS:
+        return -MAX_QUANTITY if negative else MAX_QUANTITY
+    if len(fraction) > _MAX_DIGITS or exp < -_MAX_DIGITS:
+        # far below a nanounit: the API server rounds such precision up; so do we, to 10^-40
+        number = Fraction(int((whole or "0") + fraction[:_MAX_DIGITS] or "0"), 10 ** min(len(fraction), _MAX_DIGITS))
+        number += Fraction(1, 10**_MAX_DIGITS)
+        exp = max(exp, -_MAX_DIGITS)
+    else:
+        number = Fraction(int((whole or "0") + fraction), 10 ** len(fraction))
+    if negative:
+        number = -number
     if match["bin"]:
-        return number * _BINARY[match["bin"]]
+        return _cap(number * _BINARY[match["bin"]])
     if match["exp"] is not None:
-        exp = int(match["exp"])
-        if abs(exp) > 1000:
-            return None
-        return number * Fraction(10) ** exp
-    return number * _DECIMAL[match["dec"] or ""]
+        return _cap(number * Fraction(10) ** exp)
+    return _cap(number * _DECIMAL[match["dec"] or ""])
+
+
+def _cap(value: Fraction) -> Fraction:
+    if value > MAX_QUANTITY:
+        return MAX_QUANTITY
+    if value < -MAX_QUANTITY:
+        return -MAX_QUANTITY
+    return value
 
 
 def format_quantity(value: Fraction, binary: bool = False) -> str:

@@ -12,17 +12,24 @@ for the exit code.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
 from .findings import Path
 from .model import K8sObject, as_dict, get_in
+from .parser import Document
 
 IGNORE = "k8slint.io/ignore"
 IGNORE_REASON = "k8slint.io/ignore-reason"
 ALL = "all"
 
-_COMMENT = re.compile(r"#\s*k8slint:\s*(disable|disable-next-line|disable-file)\s*=\s*([A-Za-z0-9_,\s-]+)")
+# A YAML comment starts with `#` at the start of a line or after white space.
+_COMMENT = re.compile(r"(?:^|(?<=[ \t]))#[ \t]*k8slint:[ \t]*(disable|disable-next-line|disable-file)[ \t]*=[ \t]*"
+                      r"([A-Za-z0-9_,\t -]+)", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,22 +76,61 @@ class FileComments:
         return None
 
 
-def parse_comments(text: str) -> FileComments | None:
+def parse_comments(text: str, documents: Sequence[Document] = ()) -> FileComments | None:
+    """The suppression comments of a text (line breaks normalised to LF by the parser).
+
+    Only real YAML comments count: text that looks like a comment inside a string or a block
+    scalar (a shell script in a ConfigMap) is data, and suppresses nothing.
+    """
     if "k8slint:" not in text:
         return None  # the common case costs one substring search
+    matches = list(_COMMENT.finditer(text))
+    if not matches:
+        return None
+    spans = _scalar_spans(documents)
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
     out = FileComments()
-    for number, line in enumerate(text.splitlines(), 1):
-        if "k8slint:" not in line:
+    for match in matches:
+        index = match.start()
+        if _inside(spans, index):
             continue
-        for match in _COMMENT.finditer(line):
-            kind, ids = match.group(1), split_ids(match.group(2))
-            if kind == "disable-file":
-                out.whole.update(ids)
-            else:
-                target = number if kind == "disable" else number + 1
-                out.lines.setdefault(target, set()).update(ids)
-            out.mentions += [Mention(i, number, match.start() + 1) for i in ids]
+        number = bisect_right(starts, index)
+        column = index - starts[number - 1] + 1
+        kind, ids = match.group(1), split_ids(match.group(2))
+        if kind == "disable-file":
+            out.whole.update(ids)
+        else:
+            target = number if kind == "disable" else number + 1
+            out.lines.setdefault(target, set()).update(ids)
+        out.mentions += [Mention(i, number, column) for i in ids]
     return out
+
+
+def _scalar_spans(documents: Sequence[Document]) -> list[tuple[int, int]]:
+    """(start, end) character offsets of every scalar of the documents, sorted."""
+    spans = []
+    for doc in documents:
+        stack = [doc.node]
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue  # an alias: its nodes were visited where they were defined
+            seen.add(id(node))
+            cls = node.__class__
+            if cls is ScalarNode:
+                spans.append((doc.base + node.start_mark.index, doc.base + node.end_mark.index))
+            elif cls is MappingNode:
+                stack.extend(child for pair in node.value for child in pair)
+            elif cls is SequenceNode:
+                stack.extend(node.value)
+    spans.sort()
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], index: int) -> bool:
+    i = bisect_right(spans, (index, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= index < spans[i][1]
 
 
 def annotation_suppressions(obj: K8sObject) -> tuple[dict[str, Suppression], list[Mention]]:

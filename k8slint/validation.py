@@ -152,11 +152,21 @@ def _apply_enums(defs: dict[str, Any]) -> None:
 
 
 def _is_int32(value: object) -> bool:
-    return not isinstance(value, int) or isinstance(value, bool) or -(2**31) <= value < 2**31
+    return _in_range(value, 2**31)
 
 
 def _is_int64(value: object) -> bool:
-    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) <= value < 2**63
+    return _in_range(value, 2**63)
+
+
+def _in_range(value: object, bound: int) -> bool:
+    """Integers (and integral floats: YAML `1e20` reaches the API server as the JSON number
+    100000000000000000000) within [-bound, bound)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return True
+    if isinstance(value, float) and not value.is_integer():
+        return True  # not an integer at all: `type` reports it
+    return -bound <= value < bound
 
 
 def _is_base64(value: object) -> bool:
@@ -171,6 +181,8 @@ def _is_base64(value: object) -> bool:
 
 #: The OpenAPI formats the API server enforces, for jsonschema and jsonschema-rs alike.
 FORMATS = {"int32": _is_int32, "int64": _is_int64, "byte": _is_base64}
+#: jsonschema-rs calls format checks on strings only: integer formats become bounds for it.
+_INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 
 @cache
@@ -181,6 +193,212 @@ def _format_checker() -> Any:
     for name, check in FORMATS.items():
         checker.checks(name)(check)
     return checker
+
+
+# --- engines that never reach the network and never backtrack -------------------------------------
+#
+# Every JSON Schema k8slint compiles (the Kubernetes API, CustomResourceDefinitions, policy packs,
+# our own formats) goes through `py_validator` or `rs_validator`: references resolve against the
+# schema itself only (a remote `$ref` is an error, never a fetch), and regular expressions run in a
+# linear-time engine (the Rust `regex` crate in jsonschema-rs: RE2 syntax, which is also what the
+# API server uses for CRD patterns), so no pattern and no input can make a run hang.
+
+
+class RegexError(ValueError):
+    """A pattern the linear-time engine cannot compile (backreferences, lookaround, bad syntax)."""
+
+
+class _Regex:
+    __slots__ = ("_validator",)
+
+    def __init__(self, validator: Any) -> None:
+        self._validator = validator
+
+    def search(self, text: str) -> bool:
+        return bool(self._validator.is_valid(text))
+
+
+@cache
+def linear_regex(pattern: str) -> _Regex | None:
+    """A compiled pattern (`search` semantics, as JSON Schema's `pattern`); None when no linear-time
+    engine is installed; RegexError when the pattern does not compile in it."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - jsonschema-rs is a dependency
+        return None
+    try:
+        options = jsonschema_rs.RegexOptions(size_limit=1 << 22, dfa_size_limit=1 << 22)
+        validator = jsonschema_rs.Draft202012Validator({"type": "string", "pattern": pattern}, pattern_options=options,
+                                                       retriever=_refuse_retrieval)
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        raise RegexError(_first_line(str(exc))) from None
+    return _Regex(validator)
+
+
+def regex_problem(pattern: object) -> str | None:
+    """Why `pattern` cannot be used (None when it can)."""
+    if not isinstance(pattern, str):
+        return "a pattern must be a string"
+    try:
+        linear_regex(pattern)
+    except RegexError:
+        return (f"pattern {_show_pattern(pattern)} is not a valid regular expression in RE2 syntax (the "
+                "syntax the API server uses; backreferences and lookaround are not supported)")
+    return None
+
+
+def _matches(pattern: str, text: str) -> bool:
+    try:
+        regex = linear_regex(pattern)
+    except RegexError:
+        return True  # reported where the schema was loaded; no constraint here
+    return True if regex is None else regex.search(text)
+
+
+def _show_pattern(pattern: str) -> str:
+    return f'"{pattern}"' if len(pattern) <= 80 else f'"{pattern[:77]}..."'
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    raise ValueError(f"k8slint never fetches schemas: {uri} is not a local reference")
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    from jsonschema.exceptions import ValidationError
+
+    if isinstance(instance, str) and isinstance(pattern, str) and not _matches(pattern, instance):
+        yield ValidationError(f"must match the regular expression {_show_pattern(pattern)}")
+
+
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Any:
+    if not isinstance(instance, dict) or not isinstance(patterns, dict):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if isinstance(key, str) and _matches(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def additional_keys(instance: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """Keys of `instance` that neither `properties` nor `patternProperties` of `schema` cover."""
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    patterns = schema.get("patternProperties") if isinstance(schema.get("patternProperties"), dict) else {}
+    return [key for key in instance if key not in properties
+            and not any(isinstance(key, str) and _matches(p, key) for p in patterns)]
+
+
+def _additional_properties(validator: Any, additional: Any, instance: Any, schema: Any) -> Any:
+    from jsonschema.exceptions import ValidationError
+
+    if not isinstance(instance, dict):
+        return
+    extras = additional_keys(instance, schema)
+    if isinstance(additional, dict):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif additional is False and extras:
+        yield ValidationError(f"unknown fields: {', '.join(str(e) for e in extras[:10])}")
+
+
+def _canonical(value: Any) -> Any:
+    """Equal JSON values, equal canonical forms (1 == 1.0, but true != 1)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def first_repeat(items: list[Any]) -> tuple[int, int] | None:
+    """(first, repeat) indexes of the first item equal to an earlier one, in linear time."""
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        key = json.dumps(_canonical(item), sort_keys=True, default=str)
+        if key in seen:
+            return seen[key], i
+        seen[key] = i
+    return None
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+    from jsonschema.exceptions import ValidationError
+
+    if unique is True and isinstance(instance, list):
+        repeat = first_repeat(instance)
+        if repeat is not None:
+            yield ValidationError(f"must not repeat an item: item {repeat[1]} equals item {repeat[0]}")
+
+
+def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Any:
+    from jsonschema._utils import equal
+    from jsonschema.exceptions import ValidationError
+
+    if isinstance(enums, list) and all(not equal(each, instance) for each in enums):
+        yield ValidationError("is not one of the allowed values")  # translate() words it for users
+
+
+@cache
+def _py_class() -> Any:
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, {
+        "pattern": _pattern, "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties, "uniqueItems": _unique_items, "enum": _enum,
+    })
+
+
+@cache
+def _offline_registry() -> Any:
+    from referencing import Registry
+
+    return Registry(retrieve=_refuse_retrieval)  # type: ignore[call-arg]
+
+
+def py_validator(schema: Any, formats: bool = True) -> Any:
+    """A jsonschema (reference) validator: offline, linear-time patterns, linear uniqueItems."""
+    checker = _format_checker() if formats else None
+    return _py_class()(schema, format_checker=checker, registry=_offline_registry())
+
+
+def rs_validator(schema: Any, formats: bool = True) -> Any:
+    """A jsonschema-rs validator (offline, linear-time patterns), or False when unavailable."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return False
+    bounded = _with_int_bounds(schema) if formats else schema
+    options: dict[str, Any] = {"retriever": _refuse_retrieval,
+                               "pattern_options": jsonschema_rs.RegexOptions(size_limit=1 << 22,
+                                                                             dfa_size_limit=1 << 22)}
+    if formats:
+        options.update(validate_formats=True, formats=FORMATS)
+    try:
+        return jsonschema_rs.Draft202012Validator(bounded, **options)
+    except Exception:  # a schema the Rust validator cannot take: jsonschema alone decides
+        return False
+
+
+def _with_int_bounds(schema: Any) -> Any:
+    """A copy of an acyclic schema where `format: int32/int64` also bounds the value."""
+    if isinstance(schema, list):
+        return [_with_int_bounds(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: (_with_int_bounds(v) if isinstance(v, (dict, list)) and k not in ("enum", "const", "required")
+               else v) for k, v in schema.items()}
+    bounds = _INT_BOUNDS.get(out.get("format")) if isinstance(out.get("format"), str) else None
+    if bounds is not None:
+        out.setdefault("minimum", bounds[0])
+        out.setdefault("maximum", bounds[1])
+    return out
 
 
 class Validator:
@@ -204,38 +422,19 @@ class Validator:
     def is_valid_fast(self, instance: Any) -> bool | None:
         """True/False from jsonschema-rs, None when it is not available."""
         if self._rs is None:
-            self._rs = _rs_compile(self._rs_schema, self._formats)
+            self._rs = rs_validator(_resolve_rs_schema(self._rs_schema), self._formats)
         return None if self._rs is False else self._rs.is_valid(instance)
 
     def iter_errors(self, instance: Any) -> Any:
         if self.is_valid_fast(instance):
             return iter(())
         if self._py is None:
-            from jsonschema import Draft202012Validator
-
-            self._py = Draft202012Validator(self._schema, format_checker=_format_checker() if self._formats else None)
+            self._py = py_validator(self._schema, self._formats)
         return self._py.iter_errors(instance)
 
     def reference_errors(self, instance: Any) -> list[Any]:
         """jsonschema alone (for tests comparing the two)."""
-        from jsonschema import Draft202012Validator
-
-        checker = _format_checker() if self._formats else None
-        return list(Draft202012Validator(self._schema, format_checker=checker).iter_errors(instance))
-
-
-def _rs_compile(schema: Any, formats: bool) -> Any:
-    try:
-        import jsonschema_rs
-    except ImportError:
-        return False
-    schema = _resolve_rs_schema(schema)
-    try:
-        if not formats:
-            return jsonschema_rs.Draft202012Validator(schema)
-        return jsonschema_rs.Draft202012Validator(schema, validate_formats=True, formats=FORMATS)
-    except Exception:  # a schema the Rust validator cannot take: jsonschema alone decides
-        return False
+        return list(py_validator(self._schema, self._formats).iter_errors(instance))
 
 
 @cache
@@ -289,6 +488,67 @@ def _resolve_rs_schema(schema: Any) -> Any:
 
 # --- custom resources ----------------------------------------------------------------------------
 
+OPENAPI_TYPES = ("array", "boolean", "integer", "number", "object", "string")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+#: The value keywords of a CRD schema we validate with, and what a well-formed value is.
+_CRD_KEYWORDS: dict[str, Any] = {
+    "type": lambda v: v in OPENAPI_TYPES,
+    "required": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "enum": lambda v: isinstance(v, list),
+    "minimum": _is_number, "maximum": _is_number, "multipleOf": lambda v: _is_number(v) and v > 0,
+    "minLength": _is_count, "maxLength": _is_count, "minItems": _is_count, "maxItems": _is_count,
+    "minProperties": _is_count, "maxProperties": _is_count,
+    "uniqueItems": lambda v: isinstance(v, bool),
+    "format": lambda v: isinstance(v, str),
+    "pattern": lambda v: regex_problem(v) is None,
+}
+
+
+def crd_schema_problems(data: dict[str, Any]) -> list[tuple[Path, str]]:
+    """(path, message) for the parts of a CustomResourceDefinition's schemas the API server rejects
+    that its OpenAPI schema does not: an unknown `type` (ValidateCustomResourceDefinitionOpenAPISchema,
+    apiextensions-apiserver/pkg/apis/apiextensions/validation/validation.go) and a `pattern` that is
+    not an RE2 regular expression (validateValueValidation, pkg/apiserver/schema/validation.go)."""
+    out: list[tuple[Path, str]] = []
+    for i, version in enumerate(as_list(as_dict(data.get("spec")).get("versions"))):
+        root = as_dict(as_dict(as_dict(version).get("schema")).get("openAPIV3Schema"))
+        stack: list[tuple[Path, dict[str, Any]]] = [
+            (("spec", "versions", i, "schema", "openAPIV3Schema"), root)]
+        while stack:
+            where, schema = stack.pop()
+            kind = schema.get("type")
+            if kind is not None and kind not in OPENAPI_TYPES:
+                shown = f'"{_short(kind)}"' if isinstance(kind, str) else describe_value(kind)
+                out.append(((*where, "type"), f"type {shown} is not supported: use one of "
+                                              + ", ".join(OPENAPI_TYPES)))
+            if "pattern" in schema:
+                problem = regex_problem(schema["pattern"])
+                if problem:
+                    out.append(((*where, "pattern"), problem))
+            for key in ("properties", "patternProperties"):
+                for name, sub in as_dict(schema.get(key)).items():
+                    if isinstance(sub, dict):
+                        stack.append(((*where, key, name), sub))
+            for key in ("items", "additionalProperties", "not"):
+                if isinstance(schema.get(key), dict):
+                    stack.append(((*where, key), schema[key]))
+            for key in ("allOf", "anyOf", "oneOf"):
+                for j, sub in enumerate(as_list(schema.get(key))):
+                    if isinstance(sub, dict):
+                        stack.append(((*where, key, j), sub))
+    out.sort(key=lambda item: [str(p) for p in item[0]])
+    return out
+
+
 def crd_to_json_schema(schema: dict[str, Any], root: bool = False,
                        object_meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """An apiextensions/v1 structural schema -> JSON Schema, honouring the Kubernetes extensions.
@@ -296,10 +556,8 @@ def crd_to_json_schema(schema: dict[str, Any], root: bool = False,
     With `root`, apiVersion, kind and metadata (validated as `object_meta`) are implicitly allowed.
     """
     out: dict[str, Any] = {}
-    for key in ("type", "required", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern",
-                "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "format",
-                "multipleOf"):
-        if key in schema:
+    for key, valid in _CRD_KEYWORDS.items():  # malformed keywords are left out (validation-error reports them)
+        if key in schema and valid(schema[key]):
             out[key] = schema[key]
     for key in ("exclusiveMinimum", "exclusiveMaximum"):  # OpenAPI 3.0 booleans -> 2020-12 numbers
         bound = "minimum" if key == "exclusiveMinimum" else "maximum"
@@ -425,6 +683,14 @@ def _belongs_under(key: str, properties: dict[str, Any]) -> str | None:
     return None
 
 
+_MAX_ENUM_SHOWN = 12
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _where(path: Path) -> str:
     from .findings import render_path
 
@@ -441,9 +707,7 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
         properties = as_dict(error.schema.get("properties"))
         known = sorted(properties)
         out = []
-        for key in value:
-            if key in known:
-                continue
+        for key in additional_keys(value, error.schema):
             message = f'unknown field "{key}" ' + (f"in {where}" if path else "at the top level")
             case = [k for k in known if k.lower() == str(key).lower()]
             parent = _belongs_under(str(key), properties)
@@ -464,8 +728,11 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
                             + _type_hint(expected, value))]
     if kind == "enum":
         values = [v for v in error.validator_value if v is not None]
-        message = f"{where} must be one of {', '.join(str(v) for v in values)}; got {describe_value(value)}"
-        close = [v for v in values if str(v).lower() == str(value).lower()]
+        shown = ", ".join(_short(v) for v in values[:_MAX_ENUM_SHOWN])
+        if len(values) > _MAX_ENUM_SHOWN:
+            shown += f", ... ({len(values):,} values)"
+        message = f"{where} must be one of {shown}; got {describe_value(value)}"
+        close = [v for v in values if str(v).lower() == str(value).lower()][:1] if isinstance(value, str) else []
         if close:
             message += f' (did you mean "{close[0]}"?)'
         return [SchemaError(path, message)]
@@ -488,10 +755,19 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
                 "byte": "base64-encoded (use stringData for plain text)"}.get(error.validator_value,
                                                                              error.validator_value)
         return [SchemaError(path, f"{where} must be {what}, got {describe_value(value)}")]
+    if kind == "pattern":
+        return [SchemaError(path, f"{where} must match the regular expression "
+                                  f"{_show_pattern(str(error.validator_value))}; got {describe_value(value)}")]
+    if kind == "uniqueItems":
+        return [SchemaError(path, f"{where} {error.message}")]
     return [SchemaError(path, f"{where}: {error.message}")]
 
 
 # --- the store rules use -------------------------------------------------------------------------
+
+#: Kind states whose validation waits for the run phase (every CustomResourceDefinition known).
+DEFERRED_STATES = frozenset({"crd", "unknown", "wrong-version-crd"})
+
 
 @dataclass
 class KindStatus:

@@ -103,7 +103,8 @@ def test_rule_settings_severity_params_and_excludes(tmp_path: Path) -> None:
     ("fail-on: sometimes\n", ".k8slint.yaml:1:1: fail-on must be one of error, warning, info, never"),
     ("kube-version: 1.30\n", ".k8slint.yaml:1:1: kube-version must be a string, got the number 1.3"),
     ("rules:\n  sensitive-host-path:\n    params: {paths: [etc]}\n",
-     ".k8slint.yaml:3:22: params of sensitive-host-path: paths[0]: 'etc' does not match '^/'"),
+     '.k8slint.yaml:3:22: params of sensitive-host-path: paths[0] must match the regular expression "^/"; '
+     'got the string "etc"'),
     ("rules:\n  duplicate-key:\n    params: {x: 1}\n", '.k8slint.yaml:3:5: rule "duplicate-key" takes no params'),
     ("namespace: [a\n", ".k8slint.yaml:1:12: a flow sequence starts here and is never closed"),
 ])

@@ -5,6 +5,7 @@ Imports are explicit (no discovery by file name) so the catalog is exactly what 
 
 from . import (
     admission,
+    apivalidation,
     builtin,
     ports,
     probes,
@@ -19,6 +20,6 @@ from . import (
 )
 
 __all__ = [
-    "admission", "builtin", "ports", "probes", "quantities", "references", "schema", "security", "selectors",
+    "admission", "apivalidation", "builtin", "ports", "probes", "quantities", "references", "schema", "security", "selectors",
     "services", "templates", "volumes",
 ]

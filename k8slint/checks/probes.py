@@ -122,7 +122,8 @@ def missing_startup_probe(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
 def probe_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     for container in obj.containers():
         names = {
-            p.get("name") for p in as_list(container.data.get("ports")) if isinstance(p, dict)
+            p.get("name") for p in as_list(container.data.get("ports"))
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
         }
         for probe in _PROBES:
             for handler in ("httpGet", "tcpSocket"):
@@ -135,7 +136,7 @@ def probe_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
                 )
                 if port.isdigit():
                     message += f"; write the number without quotes (port: {port})"
-                elif names - {None}:
-                    declared = ", ".join(sorted(str(n) for n in names if n is not None))
+                elif names:
+                    declared = ", ".join(sorted(names))
                     message += f" (declared: {declared})"
                 yield Violation((*container.path, probe, handler, "port"), message)

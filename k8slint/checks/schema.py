@@ -8,6 +8,7 @@ from ..deprecations import deprecated_in, removed_in
 from ..findings import Severity, Violation
 from ..model import K8sObject
 from ..registry import Context, rule
+from ..validation import DEFERRED_STATES
 
 _SCHEMA_EXEMPTIONS = (
     "Objects of removed API versions: removed-api-version reports those instead of a missing schema.",
@@ -19,7 +20,7 @@ _SCHEMA_EXEMPTIONS = (
 def _deferred(obj: K8sObject, ctx: Context) -> bool:
     """Whether this phase must skip the object: custom resources are validated once every
     CustomResourceDefinition of the run is known (the run phase), everything else per file."""
-    custom = ctx.schemas.status(obj.api_version, obj.kind).state in ("crd", "unknown", "wrong-version-crd")
+    custom = ctx.schemas.status(obj.api_version, obj.kind).state in DEFERRED_STATES
     return custom if ctx.phase == "object" else not custom
 
 

@@ -140,7 +140,7 @@ def writable_host_path(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         return
     for container in obj.containers():
         for j, mount in enumerate(as_list(container.data.get("volumeMounts"))):
-            if not isinstance(mount, dict) or mount.get("name") not in host:
+            if not isinstance(mount, dict) or not isinstance(mount.get("name"), str) or mount["name"] not in host:
                 continue
             if mount.get("readOnly") is True:
                 continue
@@ -171,11 +171,14 @@ def volume_mount_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     spec = obj.pod_spec()
     if spec is None:
         return
-    defined = {v.get("name") for v in as_list(spec.get("volumes")) if isinstance(v, dict)}
+    defined = {v.get("name") for v in as_list(spec.get("volumes"))
+               if isinstance(v, dict) and isinstance(v.get("name"), str)}
     if obj.kind == "StatefulSet":
         for claim in as_list(get_in(obj.data, ("spec", "volumeClaimTemplates"))):
-            defined.add(get_in(claim, ("metadata", "name")))
-    names = sorted(n for n in defined if isinstance(n, str))
+            name = get_in(claim, ("metadata", "name"))
+            if isinstance(name, str):
+                defined.add(name)
+    names = sorted(defined)
     for container in obj.containers():
         for group in ("volumeMounts", "volumeDevices"):
             for j, mount in enumerate(as_list(container.data.get(group))):

@@ -1,0 +1,152 @@
+"""Reading and writing files that strangers may have planted: never block, never overflow, never
+follow a link into someone else's file.
+
+Every file k8slint reads (manifests, configuration, rule packs, baselines) goes through `read_file`:
+opened without blocking (a FIFO swapped in after discovery cannot hang the run), checked on the
+open descriptor to be a regular file (no device, no FIFO, whatever the name said a moment ago), and
+read in chunks up to a limit (a symlink to /dev/zero or a file that keeps growing cannot exhaust
+memory). Every file k8slint writes (reports, baselines) goes through `write_file`: never onto an
+input of the run, never through a symbolic link, always through a temporary file renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from typing import IO
+
+_CHUNK = 1 << 20
+
+#: Size limits of the files k8slint reads for itself (manifests have --max-file-size).
+MAX_CONFIG_SIZE = 4 * 1024 * 1024  # .k8slint.yaml and rule packs: a few kB in practice
+MAX_BASELINE_SIZE = 256 * 1024 * 1024  # a baseline of 1,000,000 findings is ~60 MB
+
+
+class ReadError(OSError):
+    """A file that must not or cannot be read; str() says why, for a user."""
+
+    def __init__(self, message: str, too_large: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.too_large = too_large  # the size seen, when the file is over the limit
+
+
+def read_file(path: str, limit: int) -> bytes:
+    """The content of the regular file `path`; ReadError when it is anything else or over `limit`."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
+            raise ReadError(f"{what}: not read")
+        if info.st_size > limit:
+            raise ReadError("larger than the limit", too_large=info.st_size)
+        return _read_bounded(lambda n: os.read(fd, n), limit)
+    except ReadError:
+        raise
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def read_stdin(limit: int) -> bytes:
+    """Standard input up to `limit` (+1 byte, to tell that it is over)."""
+    stream = sys.stdin
+    buffer = getattr(stream, "buffer", None) if stream is not None else None
+    if buffer is None:
+        raise ReadError("standard input is closed")
+    try:
+        return _read_bounded(buffer.read, limit)
+    except ReadError:
+        raise
+    except OSError as exc:
+        raise ReadError(f"cannot read standard input: {exc.strerror or exc}") from exc
+
+
+def _read_bounded(read: Callable[[int], bytes], limit: int) -> bytes:
+    """At most limit + 1 bytes, in chunks: the limit is never allocated up front."""
+    parts: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    data = b"".join(parts)
+    if len(data) > limit:
+        raise ReadError("larger than the limit", too_large=len(data))
+    return data
+
+
+class WriteRefused(OSError):
+    """A report path k8slint must not write to; str() says why."""
+
+
+def same_file_as_any(path: str, others: Iterable[str]) -> str | None:
+    """The first of `others` that is the same file as `path` (by device and inode), if any."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    for other in others:
+        try:
+            o = os.stat(other)
+        except OSError:
+            continue
+        if (o.st_dev, o.st_ino) == (info.st_dev, info.st_ino):
+            return other
+    return None
+
+
+def check_writable(path: str, inputs: Iterable[str], what: str) -> None:
+    """Refuse a report path that is a symbolic link or one of the run's inputs."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise WriteRefused(f"cannot write {what} {path}: {exc.strerror}") from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise WriteRefused(f"refusing to write {what} {path}: it is a symbolic link (remove it, or choose "
+                           "another path)")
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteRefused(f"cannot write {what} {path}: not a regular file")
+    clash = same_file_as_any(path, inputs)
+    if clash is not None:
+        raise WriteRefused(f"refusing to write {what} {path}: it is an input of this run ({clash}); "
+                           "choose another path")
+
+
+def write_file(path: str, write: Callable[[IO[str]], None], inputs: Iterable[str] = (), what: str = "report") -> None:
+    """Write through a temporary file beside `path`, renamed into place once complete."""
+    check_writable(path, inputs, what)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".k8slint-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise WriteRefused(f"cannot write {what} {path}: {exc.strerror}") from exc
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
+            write(handle)
+        check_writable(path, inputs, what)  # nothing was swapped in meanwhile
+        os.replace(temp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and not isinstance(exc, WriteRefused):
+            raise WriteRefused(f"cannot write {what} {path}: {exc.strerror or exc}") from exc
+        raise

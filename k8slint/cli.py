@@ -11,6 +11,7 @@ import click
 
 from . import __version__
 from .reporters import FORMATS
+from .text import inert
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -92,13 +93,16 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 @click.option("--write-baseline", "write_baseline", metavar="FILE",
               help="Record the current findings in FILE; they are reported as baselined from then on.")
 @click.option("--show-suppressed", is_flag=True, help="Show suppressed and baselined findings in text output.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Follow symbolic links that lead out of a linted directory (by default they are skipped, "
+                   "with a notice).")
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output.")
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str, outputs: tuple[str, ...],
          namespace: str, enable: tuple[str, ...], disable: tuple[str, ...], fail_on: str, kube_version: str | None,
          strict: bool, contexts: tuple[str, ...], crds: tuple[str, ...], nodes: int, replicas_mode: str,
          jobs: int | None, max_file_size: str, baseline_path: str | None, write_baseline: str | None,
-         show_suppressed: bool, verbose: bool) -> None:
+         show_suppressed: bool, follow_symlinks: bool, verbose: bool) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
@@ -110,6 +114,11 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
     from .findings import Severity
     from .registry import RunSettings
 
+    _check_cwd()
+    output, extra = _outputs(outputs)
+    if sum(1 for path in [output or "-", *(p for _, p in extra)] if path == "-") > 1:
+        raise click.BadParameter("only one report can go to standard output ('-'); write the others to files",
+                                 param_hint="--output")
     try:
         config = configuration.load(config_path)
     except configuration.ConfigError as exc:
@@ -167,14 +176,13 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
         except UnsupportedVersion as exc:
             raise click.BadParameter(str(exc), param_hint="--kube-version") from exc
 
-    output, extra = _outputs(outputs)
     size_limit = _size(max_file_size)
-    found = discover(paths or (".",))
+    found = discover(paths or (".",), follow_symlinks)
     if config.exclude:
         excluded = config.matcher(config.exclude)
         found.sources = [s for s in found.sources if s.path is None or not excluded(s.path)]
-    crd_found = discover(crds)
-    context_found = discover(contexts)
+    crd_found = discover(crds, follow_symlinks)
+    context_found = discover(contexts, follow_symlinks)
     options = LintOptions(namespace=namespace, enabled=enabled, kube_version=kube_version,
                           crd_sources=crd_found.sources, context_sources=context_found.sources,
                           settings=RunSettings(nodes, replicas_mode), severities=severities, params=params,
@@ -183,45 +191,120 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
     notices = [*found.notices, *crd_found.notices, *context_found.notices]
     with _progress(len(found.sources), fmt, outputs) as advance:
         result = Engine(options).run(found.sources, notices, advance)
+    from .safeio import WriteRefused, identities
+
+    # reports and baselines never overwrite what this run read
+    inputs = identities([*(src.path for src in (*found.sources, *crd_found.sources, *context_found.sources)
+                           if src.path is not None),
+                         *(p for p in (config.path, baseline_path) if p)])
     if write_baseline:
         from . import baseline
         from .suppress import Suppression
 
         current = [f for f in result.findings if f.suppression is None and f.rule != "internal-error"]
         try:
-            baseline.write(write_baseline, current)
-        except OSError as exc:
-            raise click.UsageError(f"cannot write --write-baseline {write_baseline}: {exc.strerror}") from exc
+            baseline.write(write_baseline, current, inputs)
+        except WriteRefused as exc:
+            raise click.UsageError(str(exc)) from exc
         for finding in current:
             finding.suppression = Suppression("baseline", f"recorded in {write_baseline}")
-        click.echo(f"k8slint: wrote {len(current)} findings to {write_baseline}", err=True)
+        click.echo(f"k8slint: wrote {len(current)} findings to {inert(write_baseline)}", err=True)
 
     for notice in result.notices:
         prefix = "error" if notice.error else "skipped"
-        click.echo(f"k8slint: {prefix}: {notice.name}: {notice.message}", err=True)
+        click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
+
+    code = exit_code(result, fail_on)
+    _PIPE_EXIT[0] = code  # a reader that stops early (| head) does not change the verdict
+    try:
+        stdout_used = _write_reports(result, fmt, output, extra, inputs, verbose, show_suppressed)
+    except BrokenPipeError:  # the reader stopped early (| head): the verdict is the run's own
+        _quiet_stdout()
+        sys.exit(code)
+    if not stdout_used:
+        from .reporters.text import summary
+
+        click.echo(summary(result), err=True)
+    sys.exit(code)
+
+
+def _write_reports(result: object, fmt: str, output: str | None, extra: list[tuple[str, str]],
+                   inputs: dict[tuple[int, int], str], verbose: bool, show_suppressed: bool) -> bool:
+    """Write the main report and the --output FORMAT=PATH ones; True when one went to stdout."""
+    from .safeio import WriteRefused, write_file
 
     stdout_used = False
     for extra_fmt, path in [(fmt, output or "-"), *extra]:
         if path == "-":
             stdout_used = True
-            if extra_fmt == "text" and _color(sys.stdout):
-                from .reporters.text import write_color
+            try:
+                with _stdout() as stream:
+                    if extra_fmt == "text" and _color(sys.stdout):
+                        from .reporters.text import write_color
 
-                write_color(result, sys.stdout, verbose, show_suppressed)
-            else:
-                _write(extra_fmt, result, sys.stdout, verbose, show_suppressed)
+                        write_color(result, stream, verbose, show_suppressed)
+                    else:
+                        _write(extra_fmt, result, stream, verbose, show_suppressed)
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise EnvironmentProblem(f"cannot write the report to standard output: {exc.strerror or exc}") from exc
             continue
         try:
-            with open(path, "w", encoding="utf-8", errors="replace") as handle:
-                _write(extra_fmt, result, handle, verbose, show_suppressed)
-        except OSError as exc:
-            raise click.UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
-    if not stdout_used:
-        from .reporters.text import summary
+            write_file(path, lambda handle, f=extra_fmt: _write(f, result, handle, verbose, show_suppressed),
+                       inputs, "--output")
+        except WriteRefused as exc:
+            raise click.UsageError(str(exc)) from exc
+    return stdout_used
 
-        click.echo(summary(result), err=True)
-    sys.stdout.flush()
-    sys.exit(exit_code(result, fail_on))
+
+#: The exit code to use when standard output is closed by its reader (a broken pipe).
+_PIPE_EXIT = [141]
+
+
+class _stdout:
+    """Standard output as UTF-8 text whatever the locale (reports are UTF-8, JSON and SARIF above
+    all: a file name must not turn into '?'), flushed on exit."""
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        import io
+
+        stream = sys.stdout
+        if stream is None:
+            raise OSError(9, "standard output is closed")
+        self._wrapper = None
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None or (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":
+            self._stream = stream
+            return stream
+        stream.flush()
+        self._wrapper = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace", write_through=False)
+        self._stream = self._wrapper
+        return self._wrapper
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._stream.flush()
+        finally:
+            if self._wrapper is not None:
+                self._wrapper.detach()
+
+
+def _check_cwd() -> None:
+    try:
+        os.getcwd()
+    except OSError as exc:
+        raise EnvironmentProblem("the current directory no longer exists (was it deleted?): run k8slint from "
+                                 "an existing directory") from exc
+
+
+class EnvironmentProblem(click.ClickException):
+    """A problem of the machine k8slint runs on, not a bug and not a finding: exit 2."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
 
 
 class _progress:
@@ -259,6 +342,10 @@ def _stderr_console():  # type: ignore[no-untyped-def]
     return Console(file=sys.stderr)
 
 
+#: The largest --max-file-size accepted: files are read in chunks, but a limit beyond this is a typo.
+_MAX_SIZE_LIMIT = 1 << 40
+
+
 def _size(text: str) -> int:
     from .quantity import parse_quantity
 
@@ -266,6 +353,8 @@ def _size(text: str) -> int:
     if value is None or value < 1:
         raise click.BadParameter(f"{text!r} is not a size (e.g. 32Mi, 100M, 1000000)",
                                  param_hint="--max-file-size")
+    if value > _MAX_SIZE_LIMIT:
+        raise click.BadParameter(f"{text!r} is more than 1Ti; no manifest is that large", param_hint="--max-file-size")
     return int(value)
 
 
@@ -341,19 +430,47 @@ def explain_command(rule_id: str, config_path: str | None) -> None:
 
 
 def main() -> None:
+    """The console script: exit codes for every ending (0/1 verdict, 2 problem, 130 interrupted)."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure:
             reconfigure(errors="replace")
     try:
-        cli.main(prog_name="k8slint")
+        cli.main(prog_name="k8slint", standalone_mode=False)
     except SystemExit:
         raise
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _say("k8slint: interrupted")
         sys.exit(130)
     except BrokenPipeError:
-        sys.exit(1)
-    except Exception as exc:  # never a traceback: a bug in k8slint is reported as one, exit 2
-        click.echo(f"k8slint: internal error: {type(exc).__name__}: {exc}", err=True)
-        click.echo("Please report this at https://github.com/k8slint/k8slint/issues", err=True)
+        _quiet_stdout()
+        sys.exit(_PIPE_EXIT[0])
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except OSError as exc:  # the machine, not k8slint: a full disk, a closed stream
+        what = exc.strerror or str(exc)
+        where = f" ({inert(str(exc.filename))})" if exc.filename else ""
+        _say(f"k8slint: error: {what}{where}")
         sys.exit(2)
+    except Exception as exc:  # never a traceback: a bug in k8slint is reported as one, exit 2
+        _say(f"k8slint: internal error: {type(exc).__name__}: {inert(str(exc)[:500])}")
+        _say("Please report this at https://github.com/k8slint/k8slint/issues")
+        sys.exit(2)
+    sys.exit(0)
+
+
+def _say(text: str) -> None:
+    try:
+        click.echo(text, err=True)
+    except (OSError, ValueError):
+        pass  # stderr is gone too
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point standard output at /dev/null so the final flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass

@@ -45,7 +45,10 @@ class Discovery:
     notices: list[Notice] = field(default_factory=list)
 
 
-def discover(paths: Iterable[str]) -> Discovery:
+def discover(paths: Iterable[str], follow_symlinks: bool = False) -> Discovery:
+    """The sources under `paths`. Symbolic links found while walking a directory are followed only
+    when they stay inside that directory, unless `follow_symlinks` (a committed `vendor -> /usr`
+    must not make a CI run lint, and print, the runner's file system)."""
     found = Discovery()
     seen_files: set[str] = set()
     for given in paths:
@@ -65,7 +68,7 @@ def discover(paths: Iterable[str]) -> Discovery:
             found.notices.append(Notice(name, f"cannot access: {exc.strerror}", True))
             continue
         if stat.S_ISDIR(info.st_mode):
-            _walk(given, found, seen_files)
+            _walk(given, found, seen_files, None if follow_symlinks else os.path.realpath(given))
         else:
             _add_file(given, info, found, seen_files)
     return found
@@ -84,15 +87,20 @@ def _add_file(path: str, info: os.stat_result, found: Discovery, seen: set[str])
     found.sources.append(Source(name, path))
 
 
-def _walk(root: str, found: Discovery, seen_files: set[str]) -> None:
+def _walk(root: str, found: Discovery, seen_files: set[str], boundary: str | None) -> None:
     visited: set[tuple[int, int]] = set()
     stack = [root]  # explicit stack: deep trees must not hit the recursion limit
     while stack:
-        _visit(stack.pop(), found, seen_files, visited, stack)
+        _visit(stack.pop(), found, seen_files, visited, stack, boundary)
+
+
+def _outside(path: str, boundary: str) -> bool:
+    target = os.path.realpath(path)
+    return target != boundary and not target.startswith(boundary.rstrip(os.sep) + os.sep)
 
 
 def _visit(directory: str, found: Discovery, seen_files: set[str], visited: set[tuple[int, int]],
-       stack: list[str]) -> None:
+           stack: list[str], boundary: str | None) -> None:
     try:
         info = os.stat(directory)
     except OSError as exc:
@@ -118,8 +126,14 @@ def _visit(directory: str, found: Discovery, seen_files: set[str], visited: set[
         path = os.path.join(directory, entry.name)
         try:
             is_dir = entry.is_dir()  # follows symlinks
+            is_link = entry.is_symlink()
         except OSError:
-            is_dir = False
+            is_dir = is_link = False
+        if is_link and boundary is not None and (is_dir or entry.name.lower().endswith(MANIFEST_SUFFIXES)) \
+                and _outside(path, boundary):
+            found.notices.append(Notice(display_path(path), "symbolic link to a path outside the linted directory: "
+                                        "skipped (--follow-symlinks follows it)", False))
+            continue
         if is_dir:
             subdirs.append(path)
             continue

@@ -308,8 +308,9 @@ class Engine:
             outcome.report.error = decoded.problems[0].message if decoded.problems else "not a text file"
             return outcome
         if decoded.problems:  # some documents are not text: an input error, whatever rules are on
-            outcome.notices.append(Notice(source.name, f"{len(decoded.problems)} document(s) are not UTF-8 text "
-                                          "and were not linted", True))
+            count = len(decoded.problems)
+            what = "a document is" if count == 1 else f"{count} documents are"
+            outcome.notices.append(Notice(source.name, f"{what} not UTF-8 text: not linted", True))
         if source.path is None:
             outcome.text = text
         parsed = parse(text, source.name)
@@ -394,7 +395,7 @@ class Engine:
         path = base
         if isinstance(data, dict):
             for key in ("apiVersion", "kind"):
-                if key in data and (not isinstance(data[key], str) or not data[key]):
+                if key in data and (not isinstance(data[key], str) or not data[key]):  # null included
                     path = (*base, key)
                     break
         line, col = doc.locate(path)
@@ -568,6 +569,8 @@ def _identity_problem(data: Any) -> str | None:
     missing = []
     for key in ("apiVersion", "kind"):
         value = data.get(key)
+        if value is None and key in data:
+            return f"{key} must be a non-empty string, got null"
         if value is None:
             lower = next((k for k in data if isinstance(k, str) and k.lower() == key.lower()), None)
             missing.append(f'{key} (found "{lower}": keys are case-sensitive)' if lower else key)

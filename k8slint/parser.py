@@ -137,7 +137,7 @@ class Document:
     line_offset: int = 0
     base: int = 0  # character offset of the chunk the document was parsed from
     textmap: TextMap | None = None
-    _keys: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict)
+    _keys: dict[int, dict[str, tuple[Node, Node]]] | None = None  # large mappings' keys, indexed on demand
 
     def position(self, mark: Any) -> tuple[int, int]:
         if self.textmap is None:
@@ -180,6 +180,8 @@ class Document:
                     elif knode.value == key:
                         return pair
         else:  # large mappings are indexed once: locating N findings in them stays linear
+            if self._keys is None:
+                self._keys = {}
             index = self._keys.get(id(node))
             if index is None:
                 index = self._keys[id(node)] = {}

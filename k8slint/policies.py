@@ -293,7 +293,7 @@ def _kinds(entry: dict[str, Any], target: str) -> frozenset[str] | None:
     return frozenset(out)
 
 
-def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True) -> list[Rule]:
+def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True, origin: str | None = None) -> list[Rule]:
     """Validate a rule pack and register its rules; raises PolicyError (file:line) on any problem.
 
     The built-in packs skip the validation against policy.schema.json at start-up (tests validate
@@ -358,12 +358,22 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True) -
             " ".join(entry["why"].split()), " ".join(entry["remediation"].split()),
             _kinds(entry, target), check, entry.get("enabled", True), "",
             tuple(" ".join(e.split()) for e in entry.get("exemptions", ())), tuple(entry.get("tags", ())),
-            params_schema, os.path.relpath(path) if os.path.isabs(path) else path,
+            params_schema, origin or _display_origin(path),
         )
         rules.append(rule)
     for rule in rules:
         registry.add(rule)
     return rules
+
+
+def _display_origin(path: str) -> str:
+    """A user pack as the user knows it: relative to the working directory when possible."""
+    if not os.path.isabs(path):
+        return path
+    try:
+        return os.path.relpath(path)
+    except (OSError, ValueError):
+        return path
 
 
 def _with_defaults(schema: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -399,7 +409,7 @@ def load_builtin_packs() -> None:
         return
     _LOADED.add(folder)
     for path in pack_files(folder):
-        load_pack(path, validate=False)
+        load_pack(path, validate=False, origin=f"rules/packs/{os.path.basename(path)}")
 
 
 def load_rule_dirs(folders: list[str]) -> list[Rule]:

@@ -91,24 +91,23 @@ class WriteRefused(OSError):
     """A report path k8slint must not write to; str() says why."""
 
 
-def same_file_as_any(path: str, others: Iterable[str]) -> str | None:
-    """The first of `others` that is the same file as `path` (by device and inode), if any."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    for other in others:
+Identities = dict[tuple[int, int], str]
+
+
+def identities(paths: Iterable[str]) -> Identities:
+    """(device, inode) -> path of each existing file: what a report must never overwrite."""
+    out: Identities = {}
+    for path in paths:
         try:
-            o = os.stat(other)
+            info = os.stat(path)
         except OSError:
             continue
-        if (o.st_dev, o.st_ino) == (info.st_dev, info.st_ino):
-            return other
-    return None
+        out.setdefault((info.st_dev, info.st_ino), path)
+    return out
 
 
-def check_writable(path: str, inputs: Iterable[str], what: str) -> None:
-    """Refuse a report path that is a symbolic link or one of the run's inputs."""
+def check_writable(path: str, inputs: Identities, what: str) -> None:
+    """Refuse a report path that is a symbolic link, not a regular file, or one of the run's inputs."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -120,14 +119,26 @@ def check_writable(path: str, inputs: Iterable[str], what: str) -> None:
                            "another path)")
     if not stat.S_ISREG(info.st_mode):
         raise WriteRefused(f"cannot write {what} {path}: not a regular file")
-    clash = same_file_as_any(path, inputs)
+    clash = inputs.get((info.st_dev, info.st_ino))
     if clash is not None:
         raise WriteRefused(f"refusing to write {what} {path}: it is an input of this run ({clash}); "
                            "choose another path")
 
 
-def write_file(path: str, write: Callable[[IO[str]], None], inputs: Iterable[str] = (), what: str = "report") -> None:
-    """Write through a temporary file beside `path`, renamed into place once complete."""
+def write_file(path: str, write: Callable[[IO[str]], None], inputs: Identities | None = None,
+               what: str = "report") -> None:
+    """Write through a temporary file beside `path`, renamed into place once complete.
+
+    Paths under /dev/ (`-o /dev/null`, `/dev/stdout`) are the user's own choice of device, never a
+    file of a repository: they are written directly."""
+    inputs = inputs or {}
+    if path.startswith("/dev/"):
+        try:
+            with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
+                write(handle)
+        except OSError as exc:
+            raise WriteRefused(f"cannot write {what} {path}: {exc.strerror or exc}") from exc
+        return
     check_writable(path, inputs, what)
     folder = os.path.dirname(os.path.abspath(path))
     try:

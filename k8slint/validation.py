@@ -337,11 +337,23 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> An
             yield ValidationError(f"must not repeat an item: item {repeat[1]} equals item {repeat[0]}")
 
 
+_ENUM_STRINGS: dict[int, tuple[list[Any], frozenset[str]]] = {}
+
+
 def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Any:
     from jsonschema._utils import equal
     from jsonschema.exceptions import ValidationError
 
-    if isinstance(enums, list) and all(not equal(each, instance) for each in enums):
+    if not isinstance(enums, list):
+        return
+    if isinstance(instance, str):  # one set lookup, not one comparison per allowed value
+        cached = _ENUM_STRINGS.get(id(enums))
+        if cached is None or cached[0] is not enums:
+            cached = _ENUM_STRINGS[id(enums)] = (enums, frozenset(v for v in enums if isinstance(v, str)))
+        found = instance in cached[1]
+    else:
+        found = any(equal(each, instance) for each in enums)
+    if not found:
         yield ValidationError("is not one of the allowed values")  # translate() words it for users
 
 
@@ -526,9 +538,8 @@ def crd_schema_problems(data: dict[str, Any]) -> list[tuple[Path, str]]:
         while stack:
             where, schema = stack.pop()
             kind = schema.get("type")
-            if kind is not None and kind not in OPENAPI_TYPES:
-                shown = f'"{_short(kind)}"' if isinstance(kind, str) else describe_value(kind)
-                out.append(((*where, "type"), f"type {shown} is not supported: use one of "
+            if isinstance(kind, str) and kind not in OPENAPI_TYPES:  # not a string: schema-violation
+                out.append(((*where, "type"), f'type "{_short(kind)}" is not supported: use one of '
                                               + ", ".join(OPENAPI_TYPES)))
             if "pattern" in schema:
                 problem = regex_problem(schema["pattern"])
@@ -684,6 +695,26 @@ def _belongs_under(key: str, properties: dict[str, Any]) -> str | None:
 
 
 _MAX_ENUM_SHOWN = 12
+_ENUM_SUMMARIES: dict[int, tuple[list[Any], tuple[str, int, dict[str, str]]]] = {}
+
+
+def _enum_summary(enums: list[Any]) -> tuple[str, int, dict[str, str]]:
+    """(the allowed values as shown, how many, lower-cased value -> value), once per enumeration: a
+    CRD enum of 50,000 values costs one pass, not one per invalid object."""
+    cached = _ENUM_SUMMARIES.get(id(enums))
+    if cached is not None and cached[0] is enums:
+        return cached[1]
+    values = [v for v in enums if v is not None]
+    shown = ", ".join(_short(v) for v in values[:_MAX_ENUM_SHOWN])
+    if len(values) > _MAX_ENUM_SHOWN:
+        shown += f", ... ({len(values):,} values)"
+    folded: dict[str, str] = {}
+    for v in values:
+        if isinstance(v, str):
+            folded.setdefault(v.lower(), v)
+    summary = (shown, len(values), folded)
+    _ENUM_SUMMARIES[id(enums)] = (enums, summary)
+    return summary
 
 
 def _short(value: object) -> str:
@@ -727,14 +758,11 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
         return [SchemaError(path, f"{where} must be {expected}, got {describe_value(value)}"
                             + _type_hint(expected, value))]
     if kind == "enum":
-        values = [v for v in error.validator_value if v is not None]
-        shown = ", ".join(_short(v) for v in values[:_MAX_ENUM_SHOWN])
-        if len(values) > _MAX_ENUM_SHOWN:
-            shown += f", ... ({len(values):,} values)"
+        shown, count, folded = _enum_summary(error.validator_value)
         message = f"{where} must be one of {shown}; got {describe_value(value)}"
-        close = [v for v in values if str(v).lower() == str(value).lower()][:1] if isinstance(value, str) else []
-        if close:
-            message += f' (did you mean "{close[0]}"?)'
+        close = folded.get(value.lower()) if isinstance(value, str) else None
+        if close is not None:
+            message += f' (did you mean "{close}"?)'
         return [SchemaError(path, message)]
     if kind in ("oneOf", "anyOf"):
         subs = error.validator_value

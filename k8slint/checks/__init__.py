@@ -20,6 +20,6 @@ from . import (
 )
 
 __all__ = [
-    "admission", "apivalidation", "builtin", "ports", "probes", "quantities", "references", "schema", "security", "selectors",
-    "services", "templates", "volumes",
+    "admission", "apivalidation", "builtin", "ports", "probes", "quantities", "references", "schema", "security",
+    "selectors", "services", "templates", "volumes",
 ]

@@ -10,17 +10,23 @@ from typing import IO
 
 from ..engine import RunResult
 from ..findings import Finding
+from ..text import CONTROL, inert
 from .text import summary
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A message: percent-encoded as the runner expects, other controls shown inert (`\\x1b`)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return inert(text)
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    """A property (file, title): the runner's encoding, and every other control percent-encoded, so
+    that an escape sequence in a file name never reaches the log."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
+    return CONTROL.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), text)
 
 
 def command(finding: Finding) -> str:

@@ -37,7 +37,7 @@ def artifact_uri(file: str, cwd: str | None = None) -> tuple[str, str | None]:
     cwd = cwd or os.getcwd()
     absolute = os.path.abspath(file)
     relative = os.path.relpath(absolute, cwd)
-    if relative.startswith(".."):
+    if relative == ".." or relative.startswith(".." + os.sep):  # outside; `..good.yaml` is inside
         return Path(absolute).as_uri(), None
     return quote(relative.replace(os.sep, "/"), safe="/"), "%SRCROOT%"
 

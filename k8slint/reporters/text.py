@@ -8,26 +8,14 @@ passed to rich as `Text` objects, not markup strings.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from typing import IO
 
 from ..engine import RunResult
 from ..findings import Finding, Severity
+from ..text import inert
 
-# C0 and C1 controls (terminal escape sequences) and the Unicode bidi controls that can reorder
-# what a terminal shows ("Trojan Source").
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-
-
-def inert(text: str) -> str:
-    return _CONTROL.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -43,9 +31,9 @@ def summary(result: RunResult) -> str:
     line = f"{_plural(len(result.files), 'file')}, {_plural(result.objects, 'object')}: {counts}"
     if result.suppressed:
         line += f" ({result.suppressed} suppressed)"
-    failed = sum(1 for f in result.files if f.error) + sum(1 for n in result.notices if n.error)
+    failed = len({f.name for f in result.files if f.error} | {n.name for n in result.notices if n.error})
     if failed:
-        line += f"; {_plural(failed, 'path')} could not be read"
+        line += f"; {_plural(failed, 'path')} could not be read in full"
     return line
 
 

@@ -131,6 +131,13 @@ def test_hostile_corpus() -> None:
     assert ("recursive-alias.yaml", "yaml-syntax-error") in rules
     assert ("tabs.yaml", "yaml-syntax-error") in rules
     assert by_file["utf16-bom.yaml"]["objects"] == 1 and by_file["utf8-bom-crlf.yaml"]["objects"] == 1
+    for neighbours in ("latin1-second-document.yaml", "lone-cr-broken-neighbour.yaml", "nested-list.yaml",
+                       "hex-4000.yaml"):
+        assert by_file[neighbours]["objects"] == 1, neighbours
+    assert by_file["line-separator.yaml"]["objects"] == 2
+    assert {("key-alias-bomb.yaml", "input-too-large"), ("key-alias-bomb.yaml", "yaml-syntax-error"),
+            ("redos-crd.yaml", "schema-violation")} <= rules
+    assert report["summary"]["suppressed"] == 0  # the comment inside a block scalar is data
 
 
 def test_crlf_mixed_and_lone_cr_keep_positions(tmp_path: Path) -> None:

@@ -375,7 +375,9 @@ def pack_dir(tmp_path: Path, body: str) -> None:
     (tmp_path / "p.yaml").write_text(POD)
 
 
-def best_time(fn, runs: int = 2) -> float:  # type: ignore[no-untyped-def]
+def best_time(fn, runs: int = 3) -> float:  # type: ignore[no-untyped-def]
+    """The fastest of a few runs: ratios of these stay meaningful on a shared, noisy machine (4x the
+    input is ~4x the time when linear, 16x when quadratic; the tests allow 6x)."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -525,11 +527,11 @@ def test_d06_unique_items_is_linear(tmp_path: Path) -> None:
     report = lint(large)
     assert any("must not repeat an item: item 20000 equals item 0" in f.message for f in report.findings)
     ratio = best_time(lambda: lint(large)) / best_time(lambda: lint(small))
-    assert ratio < 8, ratio  # 4x the input: linear is ~4x (quadratic would be 16x)
+    assert ratio < 6, ratio
 
 
 def test_d07_many_documents_in_one_file_is_linear(tmp_path: Path) -> None:
-    """Y20, Y21, Y22, Y42: 20,000 documents in one file take at most 5x the time of 5,000."""
+    """Y20, Y21, Y22, Y42: 20,000 documents in one file take about 4x the time of 5,000 (not 16x)."""
     def many(n: int, broken: bool) -> Path:
         docs = [f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n" for i in range(n)]
         if broken:
@@ -542,7 +544,7 @@ def test_d07_many_documents_in_one_file_is_linear(tmp_path: Path) -> None:
         small, large = many(5000, broken), many(20000, broken)
         assert lint(large).objects == 20000 - broken
         ratio = best_time(lambda big=large: lint(big)) / best_time(lambda few=small: lint(few))
-        assert ratio < 5, (broken, ratio)
+        assert ratio < 6, (broken, ratio)
 
 
 def test_d08_locating_many_findings_in_one_mapping_is_linear(tmp_path: Path) -> None:

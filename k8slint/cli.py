@@ -11,9 +11,8 @@ import click
 
 from . import __version__
 from .reporters import FORMATS
+from .settings import FAIL_ON
 from .text import inert
-
-FAIL_ON = ("error", "warning", "info", "never")
 
 
 def _check_rule_ids(ids: Iterable[str], option: str) -> None:
@@ -26,11 +25,6 @@ def _check_rule_ids(ids: Iterable[str], option: str) -> None:
             close = difflib.get_close_matches(rule_id, [r.id for r in REGISTRY], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else "; `k8slint rules` lists them"
             raise click.BadParameter(f"unknown rule {rule_id!r}{hint}", param_hint=option)
-
-
-def _split(values: Iterable[str]) -> list[str]:
-    """`--disable a,b --disable c` -> [a, b, c]."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,10 +43,16 @@ class ConfigProblem(click.ClickException):
         return f"config error: {self.message}"
 
 
-def _explicit(ctx: click.Context, name: str) -> bool:
+def _given(ctx: click.Context, names: Iterable[str]) -> dict[str, object]:
+    """The options the user actually gave (the configuration file supplies the rest)."""
     from click.core import ParameterSource
 
-    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    out: dict[str, object] = {}
+    for name in names:
+        value = ctx.params.get(name)
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 @cli.command()
@@ -74,21 +74,21 @@ def _explicit(ctx: click.Context, name: str) -> bool:
               "with bundled schemas).")
 @click.option("--strict/--no-strict", default=True, show_default=True,
               help="Report fields the schema does not define (unknown-field).")
-@click.option("--context", "contexts", multiple=True, metavar="PATH",
+@click.option("--context", multiple=True, metavar="PATH",
               help="More manifests to resolve cross-object references against (repeatable); no findings "
                    "are reported on them.")
-@click.option("--crd", "crds", multiple=True, metavar="PATH",
+@click.option("--crd", multiple=True, metavar="PATH",
               help="CustomResourceDefinitions to validate custom resources with (repeatable; not linted).")
-@click.option("--nodes", type=click.IntRange(min=0), default=1, show_default=True,
+@click.option("--nodes", type=click.IntRange(min=0, max=1_000_000), default=1, show_default=True,
               help="Nodes a DaemonSet runs on, for ResourceQuota totals.")
-@click.option("--replicas", "replicas_mode", type=click.Choice(("spec", "max")), default="spec", show_default=True,
+@click.option("--replicas", type=click.Choice(("spec", "max")), default="spec", show_default=True,
               help="Replicas counted for ResourceQuota totals: spec.replicas, or an HPA's maxReplicas.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing and per-object rules (default: the number of cores; "
                    "small runs use one).")
 @click.option("--max-file-size", default="32Mi", show_default=True, metavar="SIZE",
               help="Larger files are reported (input-too-large) and not read; bytes, or with k/M/G/Ki/Mi/Gi.")
-@click.option("--baseline", "baseline_path", metavar="FILE",
+@click.option("--baseline", metavar="FILE",
               help="Report only findings that are not in this baseline (written by --write-baseline).")
 @click.option("--write-baseline", "write_baseline", metavar="FILE",
               help="Record the current findings in FILE; they are reported as baselined from then on.")
@@ -96,23 +96,32 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 @click.option("--follow-symlinks", is_flag=True,
               help="Follow symbolic links that lead out of a linted directory (by default they are skipped, "
                    "with a notice).")
+@click.option("--fail-if-no-objects", is_flag=True,
+              help="Exit 1 when the run finds no Kubernetes object at all (a CI gate that scanned nothing).")
+@click.option("--helm-values", multiple=True, metavar="FILE",
+              help="Values file for every chart, after its values.yaml (repeatable, in order).")
+@click.option("--helm-set", multiple=True, metavar="KEY=VALUE", help="As `helm --set` (repeatable).")
+@click.option("--helm-set-string", multiple=True, metavar="KEY=VALUE", help="As `helm --set-string` (repeatable).")
+@click.option("--helm-release", metavar="NAME", help="Release name for rendering charts (default: release-name).")
+@click.option("--helm-namespace", metavar="NS", help="Namespace for rendering charts (default: --namespace).")
+@click.option("--kustomize-allow-remote", is_flag=True,
+              help="Build kustomizations with remote bases or helmCharts (kustomize then downloads them).")
+@click.option("--render/--no-render", default=True, show_default=True,
+              help="Render Helm charts and build Kustomize overlays (--no-render reports them as not rendered).")
+@click.option("--stdin-filename", metavar="NAME", help="Name to report standard input (-) as.")
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output.")
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str, outputs: tuple[str, ...],
-         namespace: str, enable: tuple[str, ...], disable: tuple[str, ...], fail_on: str, kube_version: str | None,
-         strict: bool, contexts: tuple[str, ...], crds: tuple[str, ...], nodes: int, replicas_mode: str,
-         jobs: int | None, max_file_size: str, baseline_path: str | None, write_baseline: str | None,
-         show_suppressed: bool, follow_symlinks: bool, verbose: bool) -> None:
+         write_baseline: str | None, show_suppressed: bool, verbose: bool, **_: object) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
     unreadable input or internal error.
     """
+    from . import api
     from . import config as configuration
-    from .discovery import discover
-    from .engine import Engine, LintOptions, default_rule_ids, exit_code
-    from .findings import Severity
-    from .registry import RunSettings
+    from .engine import exit_code
+    from .settings import SettingsError, resolve
 
     _check_cwd()
     output, extra = _outputs(outputs)
@@ -123,87 +132,30 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
         config = configuration.load(config_path)
     except configuration.ConfigError as exc:
         raise ConfigProblem(str(exc)) from exc
-    values = config.values
-    # the command line wins over the file, the file over the defaults
-    if not _explicit(ctx, "namespace"):
-        namespace = values.get("namespace", namespace)
-    if not _explicit(ctx, "fail_on"):
-        fail_on = values.get("fail-on", fail_on)
-    if not _explicit(ctx, "kube_version") and "kube-version" in values:
-        kube_version = values["kube-version"]
-    if not _explicit(ctx, "strict"):
-        strict = values.get("strict", strict)
-    if not _explicit(ctx, "nodes"):
-        nodes = values.get("nodes", nodes)
-    if not _explicit(ctx, "replicas_mode"):
-        replicas_mode = values.get("replicas", replicas_mode)
-    contexts = (*[config.resolve(p) for p in values.get("context", [])], *contexts)
-    crds = (*[config.resolve(p) for p in values.get("crd", [])], *crds)
-
-    enabled_ids, disabled_ids = _split(enable), _split(disable)
-    _check_rule_ids(enabled_ids, "--enable")
-    _check_rule_ids(disabled_ids, "--disable")
-    enabled = default_rule_ids()
-    severities: dict[str, Severity] = {}
-    params: dict[str, dict[str, object]] = {}
-    rule_excludes = {}
-    for rule_id, setting in config.rules.items():
-        if setting.severity == "off":
-            enabled.discard(rule_id)
-        elif setting.severity is not None:
-            enabled.add(rule_id)
-            severities[rule_id] = Severity(setting.severity)
-        if setting.params:
-            params[rule_id] = setting.params
-        if setting.exclude:
-            rule_excludes[rule_id] = config.matcher(setting.exclude)
-    enabled = (enabled | set(enabled_ids)) - set(disabled_ids)
-    if not strict:
-        enabled.discard("unknown-field")
-    baseline_counts = None
-    if baseline_path:
-        from . import baseline
-
-        try:
-            baseline_counts = baseline.read(baseline_path)
-        except baseline.BaselineError as exc:
+    given = _given(ctx, _SETTINGS_OPTIONS)
+    for always in ("jobs", "max_file_size", "baseline", "stdin_filename"):
+        given.setdefault(always, ctx.params.get(always))
+    try:
+        settings = resolve(config, given)
+    except SettingsError as exc:
+        if exc.option is None:
             raise ConfigProblem(str(exc)) from exc
-    if kube_version is not None:
-        from .validation import UnsupportedVersion, normalize_version
+        raise click.BadParameter(str(exc), param_hint=exc.option) from exc
 
-        try:
-            kube_version = normalize_version(kube_version)
-        except UnsupportedVersion as exc:
-            raise click.BadParameter(str(exc), param_hint="--kube-version") from exc
+    inputs = api.Inputs()
+    with _progress(fmt, outputs) as (advance, total):
+        result = api.lint(paths, settings, advance, inputs, total)
 
-    size_limit = _size(max_file_size)
-    found = discover(paths or (".",), follow_symlinks)
-    if config.exclude:
-        excluded = config.matcher(config.exclude)
-        found.sources = [s for s in found.sources if s.path is None or not excluded(s.path)]
-    crd_found = discover(crds, follow_symlinks)
-    context_found = discover(contexts, follow_symlinks)
-    options = LintOptions(namespace=namespace, enabled=enabled, kube_version=kube_version,
-                          crd_sources=crd_found.sources, context_sources=context_found.sources,
-                          settings=RunSettings(nodes, replicas_mode), severities=severities, params=params,
-                          rule_excludes=rule_excludes, baseline=baseline_counts,
-                          jobs=jobs or os.cpu_count() or 1, max_file_size=size_limit)
-    notices = [*found.notices, *crd_found.notices, *context_found.notices]
-    with _progress(len(found.sources), fmt, outputs) as advance:
-        result = Engine(options).run(found.sources, notices, advance)
     from .safeio import WriteRefused, identities
 
-    # reports and baselines never overwrite what this run read
-    inputs = identities([*(src.path for src in (*found.sources, *crd_found.sources, *context_found.sources)
-                           if src.path is not None),
-                         *(p for p in (config.path, baseline_path) if p)])
+    protected = identities(inputs.paths)  # reports and baselines never overwrite what this run read
     if write_baseline:
         from . import baseline
         from .suppress import Suppression
 
         current = [f for f in result.findings if f.suppression is None and f.rule != "internal-error"]
         try:
-            baseline.write(write_baseline, current, inputs)
+            baseline.write(write_baseline, current, protected)
         except WriteRefused as exc:
             raise click.UsageError(str(exc)) from exc
         for finding in current:
@@ -214,10 +166,12 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
         prefix = "error" if notice.error else "skipped"
         click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
 
-    code = exit_code(result, fail_on)
+    code = exit_code(result, settings.fail_on)
+    if code == 0 and settings.fail_if_no_objects and not result.objects:
+        code = 1
     _PIPE_EXIT[0] = code  # a reader that stops early (| head) does not change the verdict
     try:
-        stdout_used = _write_reports(result, fmt, output, extra, inputs, verbose, show_suppressed)
+        stdout_used = _write_reports(result, fmt, output, extra, protected, verbose, show_suppressed)
     except BrokenPipeError:  # the reader stopped early (| head): the verdict is the run's own
         _quiet_stdout()
         sys.exit(code)
@@ -226,6 +180,14 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
 
         click.echo(summary(result), err=True)
     sys.exit(code)
+
+
+#: Options that are settings (merged with the configuration file in k8slint.settings).
+_SETTINGS_OPTIONS = (
+    "namespace", "enable", "disable", "fail_on", "kube_version", "strict", "context", "crd", "nodes", "replicas",
+    "jobs", "max_file_size", "baseline", "follow_symlinks", "fail_if_no_objects", "helm_values", "helm_set",
+    "helm_set_string", "helm_release", "helm_namespace", "kustomize_allow_remote", "render", "stdin_filename",
+)
 
 
 def _write_reports(result: object, fmt: str, output: str | None, extra: list[tuple[str, str]],
@@ -309,27 +271,37 @@ class EnvironmentProblem(click.ClickException):
 
 class _progress:
     """A progress bar on stderr for runs of more than about a second: only on a terminal, never in
-    CI, never when a machine-readable report goes to stdout that a terminal would show mixed in."""
+    CI, never when a machine-readable report goes to stdout that a terminal would show mixed in.
+    The number of files is known once the run has planned its units (`total`)."""
 
     MIN_FILES = 200
 
-    def __init__(self, total: int, fmt: str, outputs: tuple[str, ...]) -> None:
+    def __init__(self, fmt: str, outputs: tuple[str, ...]) -> None:
         stdout_report = fmt != "text" and not any("=" not in o for o in outputs)
-        self.enabled = (total >= self.MIN_FILES and _color(sys.stderr) and not os.environ.get("CI")
-                        and not stdout_report)
-        self.total = total
+        self.enabled = _color(sys.stderr) and not os.environ.get("CI") and not stdout_report
         self._bar = None
+        self._task = None
 
     def __enter__(self):  # type: ignore[no-untyped-def]
-        if not self.enabled:
-            return None
+        return self._advance, self._total
+
+    def shows(self, count: int) -> bool:
+        """Whether a run of `count` files gets a bar."""
+        return self.enabled and count >= self.MIN_FILES
+
+    def _total(self, count: int) -> None:
+        if not self.shows(count):
+            return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._bar = Progress(TextColumn("linting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                              transient=True, console=_stderr_console())
         self._bar.start()
-        task = self._bar.add_task("lint", total=self.total)
-        return lambda n: self._bar.advance(task, n)  # type: ignore[union-attr]
+        self._task = self._bar.add_task("lint", total=count)
+
+    def _advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
@@ -340,22 +312,6 @@ def _stderr_console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
     return Console(file=sys.stderr)
-
-
-#: The largest --max-file-size accepted: files are read in chunks, but a limit beyond this is a typo.
-_MAX_SIZE_LIMIT = 1 << 40
-
-
-def _size(text: str) -> int:
-    from .quantity import parse_quantity
-
-    value = parse_quantity(text.strip().removesuffix("B"))
-    if value is None or value < 1:
-        raise click.BadParameter(f"{text!r} is not a size (e.g. 32Mi, 100M, 1000000)",
-                                 param_hint="--max-file-size")
-    if value > _MAX_SIZE_LIMIT:
-        raise click.BadParameter(f"{text!r} is more than 1Ti; no manifest is that large", param_hint="--max-file-size")
-    return int(value)
 
 
 def _outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]]:

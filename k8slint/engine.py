@@ -19,9 +19,9 @@ import gc
 import os
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import baseline, catalog
 from .discovery import Notice, Source
@@ -33,6 +33,9 @@ from .registry import REGISTRY, Context, Rule, RunSettings
 from .safeio import ReadError, read_file
 from .suppress import ALL, FileComments, Mention, Suppression, annotation_suppressions, parse_comments
 from .validation import DEFERRED_STATES, SchemaStore, default_version, describe_value
+
+if TYPE_CHECKING:
+    from .render import SourceMapper
 
 DEFAULT_NAMESPACE = "default"
 catalog.load()
@@ -51,6 +54,9 @@ class FileReport:
     documents: int = 0
     objects: int = 0
     error: str | None = None  # why the file could not be read at all
+    status: str = "linted"  # "linted" | "rendered" | "skipped" | "failed"
+    reason: str | None = None  # why it was skipped
+    unit: str | None = None  # the render unit of a rendered file (the first, when several)
 
 
 @dataclass
@@ -137,6 +143,9 @@ class Engine:
         self._by_kind: dict[tuple[str, str], list[Rule]] = {}
         self.version = self.options.kube_version or default_version()
         self._object_schemas: SchemaStore | None = None
+        self._mappers: dict[str, SourceMapper] = {}
+        self._source_comments: dict[str, FileComments | None] = {}
+        self._finalize = True
         self._params: dict[str, dict[str, Any]] | None = None
         # kinds whose data the run phase reads; other objects keep only their identity after the
         # object phase (less memory, less to send back from worker processes)
@@ -169,7 +178,15 @@ class Engine:
     # --- the run ------------------------------------------------------------------------------
 
     def run(self, sources: Sequence[Source], notices: Iterable[Notice] = (),
-            progress: Callable[[int], None] | None = None) -> RunResult:
+            progress: Callable[[int], None] | None = None,
+            mappers: Mapping[str, SourceMapper] | None = None, finalize: bool = True) -> RunResult:
+        """Lint one unit: `sources` form one cluster view (with the --context objects). Findings
+        in rendered sources are located in the user's files by their `mappers`. With finalize=False
+        the findings are neither sorted nor matched with the baseline (`finalize` does that, once
+        for all units)."""
+        self._mappers = dict(mappers or {})
+        self._finalize = finalize
+        self._source_comments: dict[str, FileComments | None] = {}
         # The objects of a run stay alive until the end, and the cyclic GC would rescan that
         # growing, acyclic heap again and again (it cost 1.0 of 1.6 s of loading the real corpus).
         # Reference counting frees everything we drop.
@@ -225,6 +242,23 @@ class Engine:
         self._finish(result, comments)
         return result
 
+    def _comments_of_source(self, file: str) -> FileComments | None:
+        """Suppression comments of a file a rendered finding was located in (a template, a patch):
+        read from the user's file, where the comment was written."""
+        if not self._mappers:
+            return None
+        if file not in self._source_comments:
+            comments = None
+            try:
+                raw = read_file(file, self.options.max_file_size)
+            except OSError:
+                raw = b""
+            text = decode_documents(raw).text if raw else None
+            if text:
+                comments = parse_comments(text)
+            self._source_comments[file] = comments
+        return self._source_comments[file]
+
     def _remember(self, outcome: FileOutcome) -> None:
         """What the run phase needs to parse a file again: its text (standard input) or checksum."""
         if outcome.text is not None:
@@ -247,8 +281,8 @@ class Engine:
         return out
 
     def _parallel(self, sources: Sequence[Source]) -> bool:
-        if self.options.jobs <= 1 or len(sources) < PARALLEL_MIN_FILES:
-            return False
+        if self.options.jobs <= 1 or len(sources) < PARALLEL_MIN_FILES or self._mappers:
+            return False  # rendered units stay in this process: their mappers read the user's files
         total = 0
         for source in sources:
             if source.path is None:
@@ -303,7 +337,7 @@ class Engine:
         del raw
         text = decoded.text
         if lint:
-            outcome.findings.extend(self._problem_finding(source.name, p) for p in decoded.problems)
+            outcome.findings.extend(self._problem_finding(source, p) for p in decoded.problems)
         if text is None:
             outcome.report.error = decoded.problems[0].message if decoded.problems else "not a text file"
             return outcome
@@ -317,9 +351,12 @@ class Engine:
         objects: list[K8sObject] = []
         problems: list[Finding] = []
         for problem in parsed.problems:
-            problems.append(self._problem_finding(source.name, problem))
+            problems.append(self._problem_finding(source, problem))
         for doc in parsed.documents:
             objects.extend(self._objects(doc, problems))
+        if source.text is not None:
+            for obj in objects:  # what a renderer adds for itself is not the user's object
+                _strip_build_metadata(obj)
         outcome.report.documents = len(parsed.documents)
         outcome.report.objects = len(objects)
         schemas = self._object_schema_store()
@@ -400,13 +437,28 @@ class Engine:
                     break
         line, col = doc.locate(path)
         rule = REGISTRY["not-k8s-object"]
-        return Finding(rule.id, self._severity(rule), message, Location(doc.source, line, col), None,
-                       render_path(path), rule.remediation)
+        location = Location(doc.source, line, col)
+        related: list[RelatedLocation] = []
+        mapper = self._mappers.get(doc.source)
+        if mapper is not None:
+            mapped = mapper.map(doc.index, path, line, col)
+            related = [RelatedLocation(location, None, "rendered output"), *mapped.related]
+            location = mapped.location
+        return Finding(rule.id, self._severity(rule), message, location, None, render_path(path), rule.remediation,
+                       related)
 
-    def _problem_finding(self, name: str, problem: Problem) -> Finding:
+    def _problem_finding(self, source: Source | str, problem: Problem) -> Finding:
         rule = REGISTRY[problem.rule]
-        return Finding(rule.id, self._severity(rule), problem.message, Location(name, problem.line, problem.column),
-                       remediation=rule.remediation)
+        name = source if isinstance(source, str) else source.name
+        location = Location(name, problem.line, problem.column)
+        related = []
+        mapper = self._mappers.get(name)
+        if mapper is not None:
+            mapped = mapper.map_position(problem.line, problem.column)
+            related = [RelatedLocation(location, None, "rendered output"), *mapped.related]
+            location = mapped.location
+        return Finding(rule.id, self._severity(rule), problem.message, location, remediation=rule.remediation,
+                       related=related)
 
     # --- rules ----------------------------------------------------------------------------------
 
@@ -434,6 +486,8 @@ class Engine:
         positions = iter(self._locate_all(requests))
         for rule, obj, violation, suppression in pending:
             finding = self._finding(rule, obj, violation, positions)
+            if finding is None:
+                continue
             finding.suppression = suppression
             findings.append(finding)
 
@@ -479,15 +533,31 @@ class Engine:
         return rule.severity
 
     def _finding(self, rule: Rule, obj: K8sObject, violation: Violation,
-                 positions: Iterable[tuple[int, int]]) -> Finding:
+                 positions: Iterable[tuple[int, int]]) -> Finding | None:
+        """The finding of a violation (its positions are the next of `positions`: the violation's,
+        then each related object's). Rendered objects are located in the user's source; None when
+        the unit's renderer knows the violation is its own doing, not the source's."""
         it = iter(positions)
         line, col = next(it)
-        related = []
-        for rel in violation.related:
-            rline, rcol = next(it)
-            related.append(RelatedLocation(Location(rel.obj.file, rline, rcol), rel.obj.ref, _bounded(rel.message)))
+        rendered = [(next(it), rel) for rel in violation.related]
+        location = Location(obj.file, line, col)
+        related: list[RelatedLocation] = []
+        mapper = self._mappers.get(obj.file)
+        if mapper is not None:
+            index = obj.doc.index
+            if rule.id in mapper.suppressed_rules(index):
+                return None
+            mapped = mapper.map(index, obj.base + violation.path, line, col)
+            related = [RelatedLocation(location, obj.ref, "rendered output"), *mapped.related]
+            location = mapped.location
+        for (rline, rcol), rel in rendered:
+            rel_location = Location(rel.obj.file, rline, rcol)
+            rel_mapper = self._mappers.get(rel.obj.file)
+            if rel_mapper is not None:
+                rel_location = rel_mapper.map(rel.obj.doc.index, rel.obj.base + rel.path, rline, rcol).location
+            related.append(RelatedLocation(rel_location, rel.obj.ref, _bounded(rel.message)))
         return Finding(
-            rule.id, self._severity(rule, violation), _bounded(violation.message), Location(obj.file, line, col),
+            rule.id, self._severity(rule, violation), _bounded(violation.message), location,
             obj.ref, render_path(violation.path), rule.remediation, related,
         )
 
@@ -519,9 +589,15 @@ class Engine:
         ]
         for finding in result.findings:
             if finding.suppression is None and finding.rule != "internal-error":
-                file_comments = comments.get(finding.location.file)
+                file_comments = comments.get(finding.location.file) or self._comments_of_source(finding.location.file)
                 if file_comments is not None:
                     finding.suppression = file_comments.suppression(finding.rule, finding.location.line)
+        if self._finalize:
+            self.finalize(result)
+
+    def finalize(self, result: RunResult) -> None:
+        """Order the findings and apply the baseline (once over a whole run of several units: the
+        baseline is a multiset, each entry suppresses one finding)."""
         result.findings.sort(key=Finding.sort_key)
         if self.options.baseline is not None:
             remaining = Counter(self.options.baseline)
@@ -548,6 +624,20 @@ def _identity(obj: K8sObject) -> dict[str, Any]:
 
 def _is_crd(obj: K8sObject) -> bool:
     return obj.kind == "CustomResourceDefinition" and obj.api_version == "apiextensions.k8s.io/v1"
+
+
+#: Annotations renderers add for their own use (Kustomize's origin), removed before rules run.
+BUILD_METADATA = ("config.kubernetes.io/origin", "alpha.config.kubernetes.io/transformations")
+
+
+def _strip_build_metadata(obj: K8sObject) -> None:
+    annotations = obj.data.get("metadata", {}).get("annotations") if isinstance(obj.data.get("metadata"), dict) \
+        else None
+    if isinstance(annotations, dict):
+        for key in BUILD_METADATA:
+            annotations.pop(key, None)
+        if not annotations:
+            del obj.data["metadata"]["annotations"]
 
 
 #: `kind: List` inside `kind: List` is flattened this deep at most.

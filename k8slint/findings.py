@@ -125,6 +125,7 @@ class Finding:
     remediation: str = ""
     related: list[RelatedLocation] = field(default_factory=list)
     suppression: Any = None  # a suppress.Suppression when suppressed (reported, never counted)
+    units: tuple[str, ...] = ()  # the render units that report it (charts, overlays); () for plain files
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -144,4 +145,5 @@ class Finding:
             "remediation": self.remediation,
             "related": [r.to_json() for r in self.related],
             "suppressed": self.suppression.to_json() if self.suppression else None,
+            **({"units": list(self.units)} if self.units else {}),
         }

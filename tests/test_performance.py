@@ -124,12 +124,12 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    assert cli_module._progress(5000, "text", ()).enabled
-    assert not cli_module._progress(10, "text", ()).enabled  # a short run: no bar
-    assert not cli_module._progress(5000, "json", ()).enabled  # JSON on stdout
-    assert cli_module._progress(5000, "json", ("r.json",)).enabled  # JSON to a file
+    assert cli_module._progress("text", ()).shows(5000)
+    assert not cli_module._progress("text", ()).shows(10)  # a short run: no bar
+    assert not cli_module._progress("json", ()).shows(5000)  # JSON on stdout
+    assert cli_module._progress("json", ("r.json",)).shows(5000)  # JSON to a file
     monkeypatch.setenv("CI", "true")
-    assert not cli_module._progress(5000, "text", ()).enabled
+    assert not cli_module._progress("text", ()).shows(5000)
     monkeypatch.delenv("CI")
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert not cli_module._progress(5000, "text", ()).enabled  # not a terminal
+    assert not cli_module._progress("text", ()).shows(5000)  # not a terminal

@@ -17,6 +17,7 @@ import dataclasses
 import difflib
 import gc
 import os
+import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -348,6 +349,13 @@ class Engine:
         if source.path is None:
             outcome.text = text
         parsed = parse(text, source.name)
+        if source.text is None:  # rendered output is Kubernetes objects by construction
+            reason = not_a_manifest(parsed, text)
+            if reason is not None:  # docker-compose, CI configs, values files...: none of our business
+                outcome.report.status, outcome.report.reason = "skipped", reason
+                outcome.findings = []
+                outcome.notices = []
+                return outcome
         objects: list[K8sObject] = []
         problems: list[Finding] = []
         for problem in parsed.problems:
@@ -624,6 +632,49 @@ def _identity(obj: K8sObject) -> dict[str, Any]:
 
 def _is_crd(obj: K8sObject) -> bool:
     return obj.kind == "CustomResourceDefinition" and obj.api_version == "apiextensions.k8s.io/v1"
+
+
+_IDENTITY_KEYS = ("apiversion", "kind")
+_IDENTITY_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:api[-_]?version|kind)[ \t]*:"  # YAML
+                            r"|[\"'](?:api[-_]?version|kind)[\"'][ \t]*:", re.I | re.M)  # JSON, flow mappings
+#: Kubernetes-shaped files that are configuration, not API objects (apiVersion group, kind or None).
+_CONFIG_FILES = (("v1", "Config", "a kubeconfig file"),)
+_CONFIG_GROUPS = (".config.k8s.io", "kubeadm.k8s.io", "audit.k8s.io", "kind.x-k8s.io")
+
+
+def _looks_like_object(data: Any) -> bool:
+    """A mapping with apiVersion or kind at the top, or a near miss (`apiversion`, `Kind`,
+    `apiVerison`): a Kubernetes object, or a broken one worth reporting."""
+    if not isinstance(data, dict):
+        return False
+    for key in data:
+        if not isinstance(key, str):
+            continue
+        lower = key.lower()
+        if lower in _IDENTITY_KEYS or (len(lower) > 6 and difflib.SequenceMatcher(None, lower, "apiversion").ratio()
+                                       >= 0.8):
+            return True
+    return False
+
+
+def not_a_manifest(parsed: Any, text: str) -> str | None:
+    """Why a parsed file is not a Kubernetes manifest (None when it is, or may be)."""
+    docs = [d.data for d in parsed.documents]
+    candidates = [d for d in docs if _looks_like_object(d)]
+    candidates += [item for d in docs if isinstance(d, list) for item in d if _looks_like_object(item)]
+    if not candidates:
+        if parsed.problems and _IDENTITY_LINE.search(text):
+            return None  # a broken document that reads like an object: its syntax error is reported
+        if not docs and not parsed.problems:
+            return None  # empty or comment-only: nothing to skip, nothing to report
+        return "not a Kubernetes manifest: no document has apiVersion or kind"
+    for data in candidates:
+        api_version, kind = data.get("apiVersion"), data.get("kind")
+        group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+        known = [why for v, k, why in _CONFIG_FILES if (v, k) == (api_version, kind)]
+        if not known and not (group and group.endswith(_CONFIG_GROUPS)):
+            return None
+    return "Kubernetes configuration, not an API object (a kubeconfig or component configuration file)"
 
 
 #: Annotations renderers add for their own use (Kustomize's origin), removed before rules run.

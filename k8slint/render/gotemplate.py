@@ -113,7 +113,7 @@ def analyse(text: str) -> Template:
             line.kind = "control"
         elif not raw.strip():
             line.kind = "blank"
-        elif not stripped:  # only actions
+        elif not stripped or (actions and stripped.startswith("#")):  # only actions (and a comment)
             line.kind = "output" if any(_is_output(a) for a in actions) else "control"
         elif stripped.startswith("#"):
             line.kind = "comment"

@@ -206,7 +206,8 @@ class TemplateMapper:
                 sub_owner, sub_rel, helper, (first, last) = found
                 inner = self._search(sub_owner, sub_rel, helper, first + 1, last - 1, remaining, None, depth + 1)
                 if inner.exact:
-                    inner.via = _Hit(owner, rel, line, False, remaining)
+                    if inner.via is None:  # the include closest to the helper: the one to edit
+                        inner.via = _Hit(owner, rel, line, False, remaining)
                     return inner
         if outputs:
             line = outputs[-1] if len(outputs) > 1 and isinstance(remaining[0], int) else outputs[0]

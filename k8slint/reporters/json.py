@@ -28,11 +28,17 @@ def _summary(result: RunResult) -> dict[str, Any]:
 
 
 def _files(result: RunResult) -> list[dict[str, Any]]:
-    return [
-        {"file": f.name, "status": "failed" if f.error else "linted", "objects": f.objects,
-         **({"reason": f.error} if f.error else {})}
-        for f in result.files
-    ]
+    out = []
+    for f in result.files:
+        status = "failed" if f.error else f.status
+        entry: dict[str, Any] = {"file": f.name, "status": status, "objects": f.objects}
+        reason = f.error or f.reason
+        if reason:
+            entry["reason"] = reason
+        if f.unit:
+            entry["unit"] = f.unit
+        out.append(entry)
+    return out
 
 
 def _notices(result: RunResult) -> list[dict[str, Any]]:

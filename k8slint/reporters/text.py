@@ -55,8 +55,8 @@ def _lines(result: RunResult, verbose: bool, show_suppressed: bool = False
                 yield None, "", f"    fix: {inert(f.remediation)}"
             for rel in f.related:
                 r = rel.location
-                what = f"{rel.object.kind} {rel.object.name}" if rel.object else ""
-                yield None, "", f"    see: {inert(r.file)}:{r.line}:{r.column}  {inert(what)} ({inert(rel.message)})"
+                what = f"{rel.object.kind} {rel.object.name} " if rel.object else ""
+                yield None, "", f"    see: {inert(r.file)}:{r.line}:{r.column}  {inert(what)}({inert(rel.message)})"
 
 
 def write(result: RunResult, out: IO[str], verbose: bool = False, show_suppressed: bool = False) -> None:

@@ -47,6 +47,7 @@ def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], Non
         found.sources = [s for s in found.sources if s.path is None or not excluded(s.path)]
     found_crd = discover(settings.crd, settings.follow_symlinks)
     found_context = discover(settings.context, settings.follow_symlinks)
+    _stdin(found, settings)
     units, skipped, notices = plan(found, settings)
     if inputs is not None:
         inputs.paths += [s.path for d in (found, found_crd, found_context) for s in d.sources if s.path is not None]
@@ -84,6 +85,33 @@ def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], Non
     merged.files.sort(key=lambda f: f.name)
     engine.finalize(merged)
     return merged
+
+
+def _stdin(found: Discovery, settings: Settings) -> None:
+    """Standard input, read once: named by --stdin-filename, or split at the `# Source:` comments of
+    `helm template` output (each part named after its template, and located in it when the chart is
+    here)."""
+    from .discovery import Source
+    from .parser import decode_documents
+    from .safeio import ReadError
+
+    for i, source in enumerate(found.sources):
+        if source.path is not None or source.text is not None:
+            continue
+        try:
+            raw = source.read(settings.max_file_size)
+        except ReadError:
+            return  # the engine reads it again and reports why it cannot
+        text = decode_documents(raw).text
+        name = settings.stdin_filename or source.name
+        if text is None or "# Source: " not in text:
+            found.sources[i] = Source(name, None, raw.decode("utf-8", "surrogateescape"))
+            return
+        from .render.helm import split_sources
+
+        parts = [Source(key, None, body) for key, body in split_sources("---\n" + text).items()]
+        found.sources[i:i + 1] = parts or [Source(name, None, text)]
+        return
 
 
 def _rendered_reports(unit: object, result: RunResult, reports: dict[str, FileReport]) -> None:

@@ -28,8 +28,9 @@ CHART_SKIPPED_DIRS = ("templates", "charts", "ci")
 
 
 def display_path(path: str) -> str:
-    """A path as the user gave it, safe to print: undecodable bytes become U+FFFD."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A path as the user gave it, normalised (`./k8s/../x.yaml` is `x.yaml`), safe to print:
+    undecodable bytes become U+FFFD."""
+    return os.path.normpath(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def is_chart_file(name: str) -> bool:

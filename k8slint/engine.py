@@ -349,7 +349,7 @@ class Engine:
         if source.path is None:
             outcome.text = text
         parsed = parse(text, source.name)
-        if source.text is None:  # rendered output is Kubernetes objects by construction
+        if source.unit is None:  # rendered output is Kubernetes objects by construction
             reason = not_a_manifest(parsed, text)
             if reason is not None:  # docker-compose, CI configs, values files...: none of our business
                 outcome.report.status, outcome.report.reason = "skipped", reason
@@ -362,7 +362,7 @@ class Engine:
             problems.append(self._problem_finding(source, problem))
         for doc in parsed.documents:
             objects.extend(self._objects(doc, problems))
-        if source.text is not None:
+        if source.unit is not None:
             for obj in objects:  # what a renderer adds for itself is not the user's object
                 _strip_build_metadata(obj)
         outcome.report.documents = len(parsed.documents)

@@ -6,8 +6,9 @@ import os
 import re
 from pathlib import Path
 
-from k8slint.discovery import discover
-from k8slint.engine import Engine, LintOptions, RunResult, default_rule_ids
+from k8slint import api
+from k8slint.engine import RunResult, default_rule_ids
+from k8slint.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -25,12 +26,28 @@ HYGIENE = frozenset({"run-as-root", "missing-resource-requests", "missing-memory
 
 def lint(*paths: str | os.PathLike[str], enable: set[str] = frozenset(), namespace: str = "default",
          hygiene: bool = False, **options: object) -> RunResult:
-    found = discover([str(p) for p in paths])
+    """A run through the library entry point (charts and overlays rendered), one job, no config file;
+    `options` are Settings fields (kube_version, crd, helm, ...)."""
     enabled = default_rule_ids() if hygiene else default_rule_ids() - HYGIENE
-    opts = LintOptions(namespace=namespace, enabled=enabled | set(enable))
+    settings = Settings(namespace=namespace, enabled=enabled | set(enable), jobs=1)
     for key, value in options.items():
-        setattr(opts, key, value)
-    return Engine(opts).run(found.sources, found.notices)
+        if key == "requires":
+            continue
+        assert hasattr(settings, key), key
+        setattr(settings, key, value)
+    return api.lint([str(p) for p in paths], settings)
+
+
+def renderers() -> set[str]:
+    """The renderers this machine has: "helm" and/or "kustomize"."""
+    from k8slint.render import helm, kustomize
+
+    found = set()
+    if helm.backend() is not None:
+        found.add("helm")
+    if kustomize.builder() is not None:
+        found.add("kustomize")
+    return found
 
 
 def expected_markers(path: Path, marker: re.Pattern[str] = _EXPECT) -> set[tuple[str, int, str]]:
@@ -51,8 +68,6 @@ def suppressed_markers(path: Path) -> set[tuple[str, int, str]]:
 
 def fixture_options(files: list[Path]) -> dict[str, object]:
     """`# lint-options: kube-version=1.29 crd=other.yaml` in a fixture -> LintOptions fields."""
-    from k8slint.discovery import Source
-
     options: dict[str, object] = {}
     for path in files:
         for line in path.read_text(encoding="utf-8").splitlines()[:5]:
@@ -64,8 +79,9 @@ def fixture_options(files: list[Path]) -> dict[str, object]:
                 if key == "kube-version":
                     options["kube_version"] = value
                 elif key == "crd":
-                    crd = path.parent / value
-                    options["crd_sources"] = [Source(str(crd), str(crd))]
+                    options["crd"] = [str(path.parent / value)]
+                elif key == "requires":
+                    options["requires"] = value
                 else:
                     raise ValueError(f"{path}: unknown lint option {key!r}")
     return options
@@ -84,6 +100,8 @@ def fixture_units() -> list[tuple[str, Path]]:
 
 
 def unit_files(unit: Path) -> list[Path]:
+    """The files of a fixture unit that may carry markers (manifests, templates, helpers, values)."""
     if unit.is_file():
         return [unit]
-    return sorted(p for p in unit.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+    return sorted(p for p in unit.rglob("*") if p.is_file() and (p.suffix in (".yaml", ".yml", ".json", ".tpl")
+                                                                  or p.name == "Kustomization"))

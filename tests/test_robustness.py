@@ -615,7 +615,7 @@ def test_d11_exclude_globs_cannot_backtrack(tmp_path: Path) -> None:
     start = time.perf_counter()
     code, report, _ = cli_json(".", cwd=tmp_path)
     assert time.perf_counter() - start < 20
-    assert [f["file"] for f in report["files"]] == ["./" + "a" * 60 + ".yaml"]
+    assert [f["file"] for f in report["files"]] == ["a" * 60 + ".yaml"]
 
 
 def test_d12_comments_inside_strings_suppress_nothing(tmp_path: Path) -> None:
@@ -639,8 +639,7 @@ def test_d13_broken_neighbours_never_hide_valid_documents(tmp_path: Path) -> Non
         "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n"
         + "".join("  " + line + "\n" for line in ("- " + POD.replace("\n", "\n  ")).splitlines()))
     code, report, _ = cli_json(".", cwd=tmp_path)
-    assert sorted(f["file"] for f in privileged(report)) == ["./cr.yaml", "./latin1.yaml", "./mixed.yaml",
-                                                              "./nested.yaml"]
+    assert sorted(f["file"] for f in privileged(report)) == ["cr.yaml", "latin1.yaml", "mixed.yaml", "nested.yaml"]
     assert code == 2  # documents that are not text are unreadable input
     code, report, _ = cli_json("--disable", "yaml-syntax-error", "latin1.yaml", cwd=tmp_path)
     assert code == 2 and report["notices"][0]["error"]

@@ -101,3 +101,44 @@ REGISTRY.add(Rule(
     kinds=None,
     tags=("yaml", "limits"),
 ))
+
+REGISTRY.add(Rule(
+    id="helm-render-error",
+    severity=Severity.ERROR,
+    summary="A Helm chart does not render: a template fails, or a dependency is missing from charts/.",
+    why=(
+        "`helm install` and `helm template` fail the same way, so nothing of the chart reaches the cluster; "
+        "and a chart that does not render cannot be checked, so its other problems stay hidden."
+    ),
+    remediation=(
+        "Fix the template at the reported line (the message is Helm's own), or vendor the dependency with "
+        "`helm dependency build`; give the values the chart requires with --helm-values or --helm-set."
+    ),
+    kinds=None,
+    tags=("helm", "rendering"),
+))
+
+REGISTRY.add(Rule(
+    id="helm-values-invalid",
+    severity=Severity.ERROR,
+    summary="The values given to a chart violate its values.schema.json (or a values file is not valid).",
+    why="Helm refuses to render or install the chart with these values, so the release fails before it starts.",
+    remediation="Correct the value at the reported line of the values file so that it matches the chart's schema.",
+    kinds=None,
+    tags=("helm", "rendering"),
+))
+
+REGISTRY.add(Rule(
+    id="kustomize-build-error",
+    severity=Severity.ERROR,
+    summary="A Kustomize overlay does not build (kustomize's own error), or its kustomization cannot be read.",
+    why=(
+        "`kubectl apply -k` fails the same way, so nothing of the overlay is applied; and an overlay that does "
+        "not build cannot be checked, so its other problems stay hidden."
+    ),
+    remediation=(
+        "Fix the kustomization or the file the message names (a missing resource, a patch that matches nothing)."
+    ),
+    kinds=None,
+    tags=("kustomize", "rendering"),
+))

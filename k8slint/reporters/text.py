@@ -34,6 +34,9 @@ def summary(result: RunResult) -> str:
     failed = len({f.name for f in result.files if f.error} | {n.name for n in result.notices if n.error})
     if failed:
         line += f"; {_plural(failed, 'path')} could not be read in full"
+    if not result.objects:
+        skipped = sum(1 for f in result.files if f.status == "skipped")
+        line += "; no Kubernetes object found" + (f" ({_plural(skipped, 'file')} not manifests)" if skipped else "")
     return line
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +15,9 @@ from . import __version__
 from .reporters import FORMATS
 from .settings import FAIL_ON
 from .text import inert
+
+if TYPE_CHECKING:
+    from .engine import RunResult
 
 
 def _check_rule_ids(ids: Iterable[str], option: str) -> None:
@@ -190,7 +195,7 @@ _SETTINGS_OPTIONS = (
 )
 
 
-def _write_reports(result: object, fmt: str, output: str | None, extra: list[tuple[str, str]],
+def _write_reports(result: RunResult, fmt: str, output: str | None, extra: list[tuple[str, str]],
                    inputs: dict[tuple[int, int], str], verbose: bool, show_suppressed: bool) -> bool:
     """Write the main report and the --output FORMAT=PATH ones; True when one went to stdout."""
     from .safeio import WriteRefused, write_file
@@ -213,8 +218,8 @@ def _write_reports(result: object, fmt: str, output: str | None, extra: list[tup
                 raise EnvironmentProblem(f"cannot write the report to standard output: {exc.strerror or exc}") from exc
             continue
         try:
-            write_file(path, lambda handle, f=extra_fmt: _write(f, result, handle, verbose, show_suppressed),
-                       inputs, "--output")
+            write_file(path, functools.partial(_write_to, extra_fmt, result, verbose, show_suppressed), inputs,
+                       "--output")
         except WriteRefused as exc:
             raise click.UsageError(str(exc)) from exc
     return stdout_used
@@ -279,8 +284,8 @@ class _progress:
     def __init__(self, fmt: str, outputs: tuple[str, ...]) -> None:
         stdout_report = fmt != "text" and not any("=" not in o for o in outputs)
         self.enabled = _color(sys.stderr) and not os.environ.get("CI") and not stdout_report
-        self._bar = None
-        self._task = None
+        self._bar: Any = None
+        self._task: Any = None
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         return self._advance, self._total
@@ -331,6 +336,10 @@ def _outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]
         else:
             main = value
     return main, extra
+
+
+def _write_to(fmt: str, result: RunResult, verbose: bool, show_suppressed: bool, out: Any) -> None:
+    _write(fmt, result, out, verbose, show_suppressed)
 
 
 def _write(fmt: str, result: object, out: object, verbose: bool, show_suppressed: bool) -> None:

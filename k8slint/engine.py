@@ -187,7 +187,7 @@ class Engine:
         for all units)."""
         self._mappers = dict(mappers or {})
         self._finalize = finalize
-        self._source_comments: dict[str, FileComments | None] = {}
+        self._source_comments = {}
         # The objects of a run stay alive until the end, and the cyclic GC would rescan that
         # growing, acyclic heap again and again (it cost 1.0 of 1.6 s of loading the real corpus).
         # Reference counting frees everything we drop.

@@ -30,7 +30,7 @@ try:  # the C extension is a hard dependency on CPython; keep a slow path for ot
     from ruamel.yaml.cyaml import CParser as _Parser
     from ruamel.yaml.cyaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - exercised only without ruamel.yaml.clib
-    from ruamel.yaml import SafeLoader as _Loader  # type: ignore[attr-defined,no-redef]
+    from ruamel.yaml import SafeLoader as _Loader  # type: ignore[attr-defined,no-redef,assignment]
     from ruamel.yaml.parser import Parser as _Parser  # type: ignore[assignment,no-redef]
 
 from .findings import Path
@@ -156,7 +156,7 @@ class Document:
         for elem in path:
             cls = node.__class__
             if cls is MappingNode:
-                pair = self._find_key(node, elem)
+                pair = self._find_key(node, elem)  # type: ignore[arg-type]
                 if pair is None:
                     break
                 mark = pair[0].start_mark
@@ -407,7 +407,7 @@ def _compose_all(text: str) -> Iterator[Node]:
         # The loader refers to itself (`_parser`, `_composer`, `loader`...): a cycle that only the
         # cyclic GC frees, and runs pause it. Clearing the instance dict breaks the cycle, so
         # reference counting frees the loader and libyaml's buffers at once.
-        vars(loader).clear()
+        loader.__dict__.clear()
 
 
 def _depth_bound(text: str) -> int:
@@ -547,7 +547,7 @@ class _Converter:
     def convert(self, node: Node, depth: int) -> Any:
         cls = node.__class__
         if cls is ScalarNode:
-            return _scalar(node)
+            return _scalar(node)  # type: ignore[arg-type]
         if depth >= MAX_DEPTH:
             raise _TooDeep(node)
         nid = id(node)
@@ -560,8 +560,9 @@ class _Converter:
                                          "recursive alias: an anchor refers to itself"))
             return None
         self.active.add(nid)
+        out: Any
         if cls is MappingNode:
-            out = self._mapping(node, depth + 1)
+            out = self._mapping(node, depth + 1)  # type: ignore[arg-type]
         else:
             convert = self.convert
             out = [convert(item, depth + 1) for item in node.value]

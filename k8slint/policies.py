@@ -59,7 +59,7 @@ def schema_errors(doc: Document, schema: dict[str, Any]) -> list[PolicyError]:
     """Validate a parsed document against one of our JSON Schemas; errors located in the file."""
     from .validation import py_validator, translate
 
-    out = []
+    out: list[PolicyError] = []
     for error in py_validator(schema, formats=False).iter_errors(doc.data):
         if error.validator == "oneOf" and error.absolute_path and error.absolute_path[-1] != "uses":
             message = "a rule needs either `schema` or `uses` (not both)"
@@ -230,7 +230,7 @@ def _resolve_pointer(root: Any, ref: str) -> Any:
 def _ref_cycle(root: Any) -> Path | None:
     """Where a schema re-enters itself through in-place keywords only ($ref, allOf, not, ...)."""
     def edges(node: Any, where: Path) -> list[tuple[Any, Path]]:
-        out = []
+        out: list[tuple[Any, Path]] = []
         if not isinstance(node, dict):
             return out
         for key in _IN_PLACE:
@@ -305,7 +305,7 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True, o
     errors = schema_errors(doc, load_schema("policy.schema.json")) if validate else []
     if errors:
         raise errors[0]
-    rules = []
+    rules: list[Rule] = []
     for i, entry in enumerate(doc.data["rules"]):
         where = ("rules", i)
         rule_id = entry["id"]
@@ -414,7 +414,7 @@ def load_builtin_packs() -> None:
 
 def load_rule_dirs(folders: list[str]) -> list[Rule]:
     """User packs (`rule-dirs`); each folder is loaded once per process."""
-    rules = []
+    rules: list[Rule] = []
     for folder in folders:
         real = os.path.realpath(folder)
         if real in _LOADED:

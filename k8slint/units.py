@@ -36,14 +36,13 @@ def _kustomizations(found: Discovery, settings: Settings, plain: list[Source], u
     """Build the kustomization roots; return the plain sources that no built root consumes."""
     from .render import kustomize
 
-    kustomize.NAMES.clear()
-    kustomize.NAMES.update({os.path.realpath(s.path): s.name for s in plain if s.path is not None})
-    kustomize.NAMES.update({os.path.realpath(kustomize.find_file(real) or file): file
-                            for real, (file, _) in found.kustomizations.items()})
+    names = kustomize.Names({os.path.realpath(s.path): s.name for s in plain if s.path is not None})
+    names.update({os.path.realpath(kustomize.find_file(real) or file): file
+                  for real, (file, _) in found.kustomizations.items()})
     cache: dict[str, kustomize.Kustomization] = {}
     nodes = {}
     for real, (file, _) in found.kustomizations.items():
-        nodes[real] = cache[real] = kustomize.load(real, file if os.path.isfile(file) else None)
+        nodes[real] = cache[real] = kustomize.load(real, file if os.path.isfile(file) else None, names)
     referenced = {child for node in nodes.values() for child in node.children}
     roots = [node for real, node in nodes.items()
              if found.kustomizations[real][1] and real not in referenced and not node.component]
@@ -58,7 +57,7 @@ def _kustomizations(found: Discovery, settings: Settings, plain: list[Source], u
                 rule.id, rule.severity, f"the kustomization cannot be read: {root.problem}", Location(root.file, 1, 1),
                 remediation=rule.remediation)]))
             continue
-        tree = kustomize.tree(root, cache)
+        tree = kustomize.tree(root, cache, names)
         if (tree.remote or tree.helm) and not settings.kustomize.allow_remote:
             notices.append(kustomize.remote_notice(tree))
             unbuilt.append(root)
@@ -77,7 +76,7 @@ def _kustomizations(found: Discovery, settings: Settings, plain: list[Source], u
             patches |= node.consumed
     out = []
     for source in plain:
-        real = os.path.realpath(source.path) if source.path is not None else None
+        real = os.path.realpath(source.path) if source.path is not None else ""
         if real in consumed:
             continue
         if real in patches:

@@ -285,8 +285,8 @@ def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: An
 
 def additional_keys(instance: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     """Keys of `instance` that neither `properties` nor `patternProperties` of `schema` cover."""
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    patterns = schema.get("patternProperties") if isinstance(schema.get("patternProperties"), dict) else {}
+    properties: dict[str, Any] = as_dict(schema.get("properties"))
+    patterns: dict[str, Any] = as_dict(schema.get("patternProperties"))
     return [key for key in instance if key not in properties
             and not any(isinstance(key, str) and _matches(p, key) for p in patterns)]
 
@@ -406,7 +406,8 @@ def _with_int_bounds(schema: Any) -> Any:
         return schema
     out = {k: (_with_int_bounds(v) if isinstance(v, (dict, list)) and k not in ("enum", "const", "required")
                else v) for k, v in schema.items()}
-    bounds = _INT_BOUNDS.get(out.get("format")) if isinstance(out.get("format"), str) else None
+    form = out.get("format")
+    bounds = _INT_BOUNDS.get(form) if isinstance(form, str) else None
     if bounds is not None:
         out.setdefault("minimum", bounds[0])
         out.setdefault("maximum", bounds[1])
@@ -760,9 +761,9 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
     if kind == "enum":
         shown, count, folded = _enum_summary(error.validator_value)
         message = f"{where} must be one of {shown}; got {describe_value(value)}"
-        close = folded.get(value.lower()) if isinstance(value, str) else None
-        if close is not None:
-            message += f' (did you mean "{close}"?)'
+        suggestion = folded.get(value.lower()) if isinstance(value, str) else None
+        if suggestion is not None:
+            message += f' (did you mean "{suggestion}"?)'
         return [SchemaError(path, message)]
     if kind in ("oneOf", "anyOf"):
         subs = error.validator_value
@@ -770,7 +771,7 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
         if len(types) == len(subs):
             flat: list[str] = []
             for t in types:
-                flat += [t] if isinstance(t, str) else list(t)
+                flat += [t] if isinstance(t, str) else list(t or [])
             expected = _expected(list(dict.fromkeys(flat)))
             return [SchemaError(path, f"{where} must be {expected}, got {describe_value(value)}")]
         from jsonschema.exceptions import best_match

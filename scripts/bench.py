@@ -187,6 +187,67 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
                     f"{lint.wall / imp.wall:.2f}x")
 
 
+RENDERING = ROOT / "fixtures" / "rendering" / "repo"
+
+UNIT_TIMES = r"""
+import json, sys, time
+from k8slint import config, units
+from k8slint.discovery import discover
+from k8slint.settings import resolve
+settings = resolve(config.load(None), {"jobs": 1})
+for target in sys.argv[1:]:
+    found = discover([target])
+    start = time.perf_counter()
+    planned, _, _ = units.plan(found, settings)
+    total = time.perf_counter() - start
+    for unit in planned[1:]:
+        print(json.dumps({"target": target, "unit": unit.name, "seconds": unit.seconds,
+                          "documents": sum(s.text.count("\n---") + 1 for s in unit.sources if s.text)}))
+"""
+
+
+def bench_rendering(runs: int, rows: list[str]) -> None:
+    """What rendering charts and overlays costs beside linting (the repository-shaped fixture)."""
+    probe = subprocess.run([sys.executable, "-c", "from k8slint.render import helm, kustomize; "
+                            "print(helm.backend() is not None, kustomize.builder() is not None)"],
+                           capture_output=True, text=True, cwd=RENDERING, env=ENV)
+    if probe.stdout.split() != ["True", "True"]:
+        rows.append("\nskipped: rendering (needs the helm and kustomize extras: pip install -e '.[test]')")
+        return
+    lint = [sys.executable, "-m", "k8slint", "lint", "--jobs", "1", "--format", "json", "--output", os.devnull]
+    commands = {
+        "k8slint lint . (chart x2 value sets, overlay, plain files)": [*lint, "."],
+        "k8slint lint --no-render . (plain files only)": [*lint, "--no-render", "."],
+        "k8slint lint charts/web (2 renders)": [*lint, "charts/web"],
+        "k8slint lint deploy/overlays/prod (1 build)": [*lint, "deploy/overlays/prod"],
+    }
+    samples: dict[str, list[Sample]] = {k: [] for k in commands}
+    old = os.getcwd()
+    os.chdir(RENDERING)
+    try:
+        for _ in range(runs):
+            for label, cmd in commands.items():
+                samples[label].append(measure(cmd))
+        units = subprocess.run([sys.executable, "-c", UNIT_TIMES, "charts/web", "deploy/overlays/prod"],
+                               capture_output=True, text=True, env=ENV, check=True).stdout
+    finally:
+        os.chdir(old)
+    med = {k: median(v) for k, v in samples.items()}
+    rows.append(f"\n### rendering: fixtures/rendering/repo, median of {runs} runs\n")
+    rows.append("| command | wall s | CPU s | peak RSS MB |")
+    rows.append("|---|---:|---:|---:|")
+    for label, m in med.items():
+        rows.append(f"| {label} | {m.wall:.2f} | {m.cpu:.2f} | {m.rss_mb:.0f} |")
+    full, plain = med["k8slint lint . (chart x2 value sets, overlay, plain files)"], \
+        med["k8slint lint --no-render . (plain files only)"]
+    rows.append(f"\nrendering and mapping cost in the whole run: {full.wall - plain.wall:.2f} s wall")
+    import json
+
+    for line in units.splitlines():
+        entry = json.loads(line)
+        rows.append(f"- {entry['unit']}: render {entry['seconds'] * 1000:.0f} ms, {entry['documents']} documents")
+
+
 RESULTS: dict[str, Sample] = {}
 CHECKOV: str | None = None
 
@@ -197,6 +258,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--synthetic", default="", help="comma-separated document counts, e.g. 20000,100000")
     parser.add_argument("--no-corpus", action="store_true", help="skip ../shared/corpus/real")
+    parser.add_argument("--no-rendering", action="store_true", help="skip the chart and overlay rendering section")
     parser.add_argument("--checkov", metavar="PATH",
                         help="checkov executable (installed in its own virtual environment) to compare against")
     args = parser.parse_args()
@@ -217,6 +279,8 @@ def main() -> None:
         if path:
             bench(f"synthetic, {docs} documents", path, max(1, min(args.runs, 3)), [], rows)
     bench("one small file (pre-commit)", SMALL, args.runs, [], rows)
+    if not args.no_rendering:
+        bench_rendering(args.runs, rows)
     small = [k for k in RESULTS if k.startswith("synthetic")]
     if len(small) == 2:
         a, b = (RESULTS[k] for k in small)

@@ -289,3 +289,33 @@ def test_cli_entry_point_renders_in_a_subprocess() -> None:
                           cwd=REPO, timeout=300)
     got = {(f["file"], f["line"], f["rule"]) for f in json.loads(proc.stdout)["findings"]}
     assert got == markers(REPO)
+
+
+def test_generated_and_transformed_fields_map_to_their_entries() -> None:
+    """Fields no file holds: a generator's data (its literal), the replicas and namespace transformers."""
+    needs("kustomize")
+    from k8slint.parser import parse
+    from k8slint.render import kustomize
+    from k8slint.settings import Settings
+
+    root = kustomize.load(str(REPO / "deploy" / "overlays" / "prod"))
+    tool = kustomize.builder()
+    assert tool is not None
+    unit = kustomize.build_unit(kustomize.tree(root, {}), Settings(), tool)
+    mapper = next(iter(unit.mappers.values()))
+    docs = [d.data for d in parse(unit.sources[0].text or "", "built").documents]
+    index = {(d["kind"], d["metadata"]["name"].split("-")[1]): i for i, d in enumerate(docs)}
+
+    def spot(kind: str, name: str, path: tuple) -> tuple[str, int]:  # type: ignore[type-arg]
+        location = mapper.map(index[(kind, name)], path, 1, 1).location
+        return os.path.relpath(location.file, REPO), location.line
+
+    kustomization = "deploy/overlays/prod/kustomization.yaml"
+    base = os.path.relpath(REPO / "deploy" / "base" / "kustomization.yaml", REPO)
+    assert spot("ConfigMap", "api", ("data", "LOG_LEVEL")) == (base, 7)  # the literal LOG_LEVEL=info
+    assert spot("ConfigMap", "api", ("data", "app.properties")) == (base, 9)  # the files entry
+    assert spot("Secret", "api", ("data", "TOKEN")) == (kustomization, 36)
+    assert spot("Deployment", "api", ("spec", "replicas")) == (kustomization, 13)  # replicas: - name: api
+    assert spot("Deployment", "api", ("metadata", "namespace")) == (kustomization, 6)
+    assert spot("Deployment", "api", ("spec", "template", "spec", "containers", 0, "ports", 0)) == (
+        "deploy/base/deployment.yaml", 17)

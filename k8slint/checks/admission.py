@@ -304,10 +304,11 @@ def limit_range_invalid(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
             path = item.path("maxLimitRequestRatio", res)
             if ratio < 1:
                 yield Violation(path, f"{res}: ratio {format_quantity(ratio)} is less than 1")
-            low, high = fields["min"].get(res), fields["max"].get(res)
-            if low and high and ratio > high / low:
+            smallest: Fraction | None = fields["min"].get(res)
+            largest: Fraction | None = fields["max"].get(res)
+            if smallest and largest and ratio > largest / smallest:
                 yield Violation(path, f"{res}: ratio {format_quantity(ratio)} is greater than max/min = "
-                                      f"{float(high / low):f}")
+                                      f"{float(largest / smallest):f}")
 
 
 # --- ResourceQuota -------------------------------------------------------------------------------

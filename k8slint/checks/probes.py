@@ -121,8 +121,8 @@ def missing_startup_probe(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
 )
 def probe_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     for container in obj.containers():
-        names = {
-            p.get("name") for p in as_list(container.data.get("ports"))
+        names: set[str] = {
+            p["name"] for p in as_list(container.data.get("ports"))
             if isinstance(p, dict) and isinstance(p.get("name"), str)
         }
         for probe in _PROBES:

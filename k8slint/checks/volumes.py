@@ -171,8 +171,8 @@ def volume_mount_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     spec = obj.pod_spec()
     if spec is None:
         return
-    defined = {v.get("name") for v in as_list(spec.get("volumes"))
-               if isinstance(v, dict) and isinstance(v.get("name"), str)}
+    defined: set[str] = {v["name"] for v in as_list(spec.get("volumes"))
+                         if isinstance(v, dict) and isinstance(v.get("name"), str)}
     if obj.kind == "StatefulSet":
         for claim in as_list(get_in(obj.data, ("spec", "volumeClaimTemplates"))):
             name = get_in(claim, ("metadata", "name"))

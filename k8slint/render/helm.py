@@ -265,9 +265,9 @@ def load_chart(directory: str) -> ChartFiles:
                 sub = load_chart(path)
                 chart.subcharts[sub.name] = sub
             elif entry.endswith((".tgz", ".tar.gz")) and os.path.isfile(path):
-                sub = _load_archive(path)
-                if sub is not None:
-                    chart.subcharts[sub.name] = sub
+                archived = _load_archive(path)
+                if archived is not None:
+                    chart.subcharts[archived.name] = archived
     return chart
 
 

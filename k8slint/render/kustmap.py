@@ -177,7 +177,7 @@ class OverlayMapper:
             if tuple(path) == ("spec", "replicas"):
                 for i, entry in enumerate(spec.get("replicas") or []):
                     if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"] in _name(data):
-                        return Mapped(Location(node.file, *doc.locate(("replicas", i))))
+                        return Mapped(Location(node.file, *doc.locate(("replicas", i, "count"))))
             if tuple(path) == ("metadata", "namespace") and "namespace" in spec:
                 return Mapped(Location(node.file, *doc.locate(("namespace",))))
             if tuple(path[:1]) == ("metadata",) and len(path) >= 2 and path[1] == "name":

@@ -39,6 +39,18 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=|\.git(?:/|$)")
 
 
+class Names(dict[str, str]):
+    """Real path -> the name discovery gave the file, so that a file has one name in a report."""
+
+    def display(self, path: str) -> str:
+        """A real path as users name files: as discovery named it, else relative to the working
+        directory when under it."""
+        known = self.get(path)
+        if known is not None:
+            return known
+        return display_path(os.path.relpath(path)) if _relative(path) else display_path(path)
+
+
 @dataclass
 class Patch:
     kind: str  # "smp" (strategic merge) | "json6902"
@@ -81,11 +93,11 @@ def _is_remote(value: str, base: str) -> bool:
     return bool(_REMOTE.search(value)) and not os.path.exists(os.path.join(base, value))
 
 
-def load(directory: str, file: str | None = None) -> Kustomization:
+def load(directory: str, file: str | None = None, names: Names | None = None) -> Kustomization:
     """Parse the kustomization of `directory` (never raising: problems are kept on the result)."""
     real = os.path.realpath(directory)
     file = file or find_file(directory) or os.path.join(directory, KUSTOMIZATION_NAMES[0])
-    out = Kustomization(real, _display(os.path.realpath(file)), None, {})
+    out = Kustomization(real, (names or Names()).display(os.path.realpath(file)), None, {})
     try:
         raw = open(file, "rb").read()  # noqa: SIM115 (bounded below)
         if len(raw) > 4 * 1024 * 1024:
@@ -196,6 +208,7 @@ class Tree:
 
     root: Kustomization
     nodes: list[Kustomization]
+    names: Names = field(default_factory=Names)
 
     @property
     def remote(self) -> list[tuple[Kustomization, str, Path]]:
@@ -213,7 +226,8 @@ class Tree:
         return out
 
 
-def tree(root: Kustomization, cache: dict[str, Kustomization]) -> Tree:
+def tree(root: Kustomization, cache: dict[str, Kustomization], names: Names | None = None) -> Tree:
+    names = names if names is not None else Names()
     nodes = [root]
     seen = {root.directory}
     stack = list(reversed(root.children))
@@ -224,10 +238,10 @@ def tree(root: Kustomization, cache: dict[str, Kustomization]) -> Tree:
         seen.add(directory)
         node = cache.get(directory)
         if node is None:
-            node = cache[directory] = load(directory)
+            node = cache[directory] = load(directory, names=names)
         nodes.append(node)
         stack.extend(reversed(node.children))
-    return Tree(root, nodes)
+    return Tree(root, nodes, names)
 
 
 # --- the binary -------------------------------------------------------------------------------------------
@@ -286,8 +300,8 @@ def _version(kind: str, binary: str) -> str | None:
             out = subprocess.run([binary, "version"], capture_output=True, timeout=60).stdout.decode()
             match = re.search(r"v?(\d+\.\d+\.\d+)", out)
             return f"v{match.group(1)}" if match else None
-        out = subprocess.run([binary, "version", "--client", "-o", "json"], capture_output=True, timeout=60).stdout
-        version = json.loads(out or b"{}").get("kustomizeVersion")
+        raw = subprocess.run([binary, "version", "--client", "-o", "json"], capture_output=True, timeout=60).stdout
+        version = json.loads(raw or b"{}").get("kustomizeVersion")
         return str(version) if version else None
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
@@ -308,7 +322,8 @@ def build_unit(tree_: Tree, settings: Settings, tool: Builder) -> Unit:
     from .kustmap import OverlayMapper
 
     root = tree_.root
-    unit = Unit(f"kustomization {_display(root.directory)}", "kustomize")
+    names = tree_.names
+    unit = Unit(f"kustomization {names.display(root.directory)}", "kustomize")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="k8slint-kustomize-") as folder:
         relative = os.path.relpath(root.directory, folder)
@@ -323,7 +338,7 @@ def build_unit(tree_: Tree, settings: Settings, tool: Builder) -> Unit:
             unit.files[root.file] = 0
             return unit
         unit.seconds = time.perf_counter() - start
-        origins = origins_of(output, folder)
+        origins = origins_of(output, folder, names)
     name = f"{root.file} [built]"
     unit.sources.append(Source(name, None, output, unit.name))
     unit.mappers[name] = OverlayMapper(tree_, output, origins)
@@ -335,7 +350,7 @@ def build_unit(tree_: Tree, settings: Settings, tool: Builder) -> Unit:
             unit.files[file] = unit.files.get(file, 0) + 1
     for node in tree_.nodes:
         for path in node.consumed:
-            unit.files.setdefault(_display(path), 0)
+            unit.files.setdefault(names.display(path), 0)
     return unit
 
 
@@ -347,9 +362,10 @@ def build_error(tree_: Tree, message: str, folder: str) -> Finding:
     innermost cause and the user's paths (not the temporary wrapper's)."""
     rule = REGISTRY["kustomize-build-error"]
     for directory in {folder, os.path.realpath(folder)}:
-        message = message.replace(os.path.relpath(tree_.root.directory, directory), _display(tree_.root.directory))
+        message = message.replace(os.path.relpath(tree_.root.directory, directory),
+                                  tree_.names.display(tree_.root.directory))
     for node in sorted(tree_.nodes, key=lambda n: -len(n.directory)):
-        message = message.replace(node.directory + os.sep, _display(node.directory) + os.sep)
+        message = message.replace(node.directory + os.sep, tree_.names.display(node.directory) + os.sep)
     cause = message.rsplit(": ", 2)
     short = ": ".join(cause[-2:]) if len(cause) >= 2 else message
     for ref in reversed(_FROM.findall(message)):
@@ -374,20 +390,7 @@ def _relative(path: str) -> bool:
         return False
 
 
-#: real path -> the name discovery gave the file (so that a file has one name in a report)
-NAMES: dict[str, str] = {}
-
-
-def _display(path: str) -> str:
-    """A real path as users name files: as discovery named it, else relative to the working
-    directory when under it."""
-    known = NAMES.get(path)
-    if known is not None:
-        return known
-    return display_path(os.path.relpath(path)) if _relative(path) else display_path(path)
-
-
-def origins_of(output: str, folder: str) -> list[dict[str, Any]]:
+def origins_of(output: str, folder: str, names: Names) -> list[dict[str, Any]]:
     """Per built document: {"file": the origin file (display path)} or the generator that made it
     ({"configuredIn": kustomization file, "kind": "ConfigMapGenerator"})."""
     out: list[dict[str, Any]] = []
@@ -401,9 +404,9 @@ def origins_of(output: str, folder: str) -> list[dict[str, Any]]:
             parsed = parse(raw, "origin").documents
             value = parsed[0].data if parsed and isinstance(parsed[0].data, dict) else {}
             if isinstance(value.get("path"), str):
-                origin["file"] = _display(os.path.realpath(os.path.join(folder, value["path"])))
+                origin["file"] = names.display(os.path.realpath(os.path.join(folder, value["path"])))
             if isinstance(value.get("configuredIn"), str):
-                origin["configuredIn"] = _display(os.path.realpath(os.path.join(folder, value["configuredIn"])))
+                origin["configuredIn"] = names.display(os.path.realpath(os.path.join(folder, value["configuredIn"])))
                 by = value.get("configuredBy")
                 origin["kind"] = by.get("kind") if isinstance(by, dict) else None
         out.append(origin)

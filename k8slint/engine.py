@@ -651,8 +651,8 @@ def _looks_like_object(data: Any) -> bool:
         if not isinstance(key, str):
             continue
         lower = key.lower()
-        if lower in _IDENTITY_KEYS or (len(lower) > 6 and difflib.SequenceMatcher(None, lower, "apiversion").ratio()
-                                       >= 0.8):
+        if lower in _IDENTITY_KEYS or (lower.startswith("ap") and difflib.SequenceMatcher(
+                None, lower, "apiversion").ratio() >= 0.8):  # apiversion, api_version, apiVerison; not `version`
             return True
     return False
 

@@ -319,3 +319,16 @@ def test_generated_and_transformed_fields_map_to_their_entries() -> None:
     assert spot("Deployment", "api", ("metadata", "namespace")) == (kustomization, 6)
     assert spot("Deployment", "api", ("spec", "template", "spec", "containers", 0, "ports", 0)) == (
         "deploy/base/deployment.yaml", 17)
+
+
+def test_a_patch_listed_as_a_plain_string_is_still_a_patch(tmp_path: Path) -> None:
+    """`patches: [file.yaml]` (kustomize wants `- path: file.yaml`): the build error is reported at
+    `patches`, and the patch file is never linted as an object."""
+    needs("kustomize")
+    (tmp_path / "kustomization.yaml").write_text("resources: [cm.yaml]\npatches:\n  - patch.yaml\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    (tmp_path / "patch.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+                                         "spec: {template: {spec: {containers: [{name: c, image: 'x:1'}]}}}\n")
+    code, out, _ = run("--format", "json", ".", cwd=tmp_path)
+    findings = json.loads(out)["findings"]
+    assert [(f["file"], f["line"], f["rule"]) for f in findings] == [("kustomization.yaml", 2, "kustomize-build-error")]

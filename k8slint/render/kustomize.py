@@ -139,6 +139,8 @@ def load(directory: str, file: str | None = None, names: Names | None = None) ->
         if isinstance(entry, dict):
             _add_patch(out, directory, entry.get("path"), entry.get("patch"), ("patches", i),
                        entry.get("target") if isinstance(entry.get("target"), dict) else None)
+        elif isinstance(entry, str) and "\n" not in entry:  # kustomize wants {path: ...}: still a patch file
+            _add_patch(out, directory, entry, None, ("patches", i), None)
     for i, entry in enumerate(_list(data.get("patchesStrategicMerge"))):
         if isinstance(entry, str):
             inline = "\n" in entry or ":" in entry
@@ -379,8 +381,16 @@ def build_error(tree_: Tree, message: str, folder: str) -> Finding:
                         text = f'the kustomization does not build: resource "{ref}": {short}'
                         return Finding(rule.id, rule.severity, text, Location(node.file, line, column),
                                        remediation=rule.remediation)
+    field = _GO_FIELD.search(message)
+    if field is not None and tree_.root.doc is not None and field.group(1) in tree_.root.data:
+        line, column = tree_.root.doc.locate((field.group(1),))
+        return Finding(rule.id, rule.severity, f"the kustomization does not build: {short}",
+                       Location(tree_.root.file, line, column), remediation=rule.remediation)
     return Finding(rule.id, rule.severity, f"the kustomization does not build: {short}",
                    Location(tree_.root.file, 1, 1), remediation=rule.remediation)
+
+
+_GO_FIELD = re.compile(r"Go struct field Kustomization\.(\w+)")
 
 
 def _relative(path: str) -> bool:

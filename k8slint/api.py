@@ -61,7 +61,7 @@ def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], Non
     rendered_files: dict[str, FileReport] = {}
     for unit in units:
         result = engine.run(unit.sources, (), progress if unit.kind == "files" else None, unit.mappers,
-                            finalize=False)
+                            finalize=False, namespace=unit.namespace)
         merged.notices.extend(n for n in result.notices if n not in merged.notices)
         merged.notices.extend(unit.notices)
         merged.objects += result.objects

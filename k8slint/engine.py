@@ -147,6 +147,7 @@ class Engine:
         self._mappers: dict[str, SourceMapper] = {}
         self._source_comments: dict[str, FileComments | None] = {}
         self._finalize = True
+        self._namespace = self.options.namespace
         self._params: dict[str, dict[str, Any]] | None = None
         # kinds whose data the run phase reads; other objects keep only their identity after the
         # object phase (less memory, less to send back from worker processes)
@@ -180,13 +181,15 @@ class Engine:
 
     def run(self, sources: Sequence[Source], notices: Iterable[Notice] = (),
             progress: Callable[[int], None] | None = None,
-            mappers: Mapping[str, SourceMapper] | None = None, finalize: bool = True) -> RunResult:
+            mappers: Mapping[str, SourceMapper] | None = None, finalize: bool = True,
+            namespace: str | None = None) -> RunResult:
         """Lint one unit: `sources` form one cluster view (with the --context objects). Findings
         in rendered sources are located in the user's files by their `mappers`. With finalize=False
         the findings are neither sorted nor matched with the baseline (`finalize` does that, once
         for all units)."""
         self._mappers = dict(mappers or {})
         self._finalize = finalize
+        self._namespace = namespace or self.options.namespace  # a chart renders into its release namespace
         self._source_comments = {}
         # The objects of a run stay alive until the end, and the cyclic GC would rescan that
         # growing, acyclic heap again and again (it cost 1.0 of 1.6 s of loading the real corpus).
@@ -430,7 +433,7 @@ class Engine:
                     continue
                 stack.extend((sub, (*base, "items", i), "List item: ") for i, sub in reversed(list(enumerate(items))))
                 continue
-            out.append(K8sObject.from_data(item, doc, base, self.options.namespace))
+            out.append(K8sObject.from_data(item, doc, base, self._namespace))
         return out
 
     def _not_object(self, doc: Document, base: Path, message: str) -> Finding:

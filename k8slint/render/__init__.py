@@ -55,4 +55,5 @@ class Unit:
     files: dict[str, int] = field(default_factory=dict)  # source file -> objects it rendered
     origins: dict[str, str] = field(default_factory=dict)  # rendered source name -> the source file
     only: set[str] | None = None  # report findings in these source files only (named templates)
+    namespace: str | None = None  # where objects without a namespace go (a chart's release namespace)
     seconds: float = 0.0  # time spent rendering

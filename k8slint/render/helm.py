@@ -410,7 +410,7 @@ def chart_units(chart: Chart, settings: Settings, renderer: SdkBackend | BinaryB
         single = len(sets) == 1 and value_set.name == "default"
         label = f"chart {chart.path}" + ("" if single else f" (values: {value_set.name})")
         tag = "[rendered]" if single else f"[rendered, values: {value_set.name}]"
-        unit = Unit(label, "helm", only=chart.only if chart.only else None)
+        unit = Unit(label, "helm", only=chart.only if chart.only else None, namespace=namespace)
         start = time.perf_counter()
         missing = renderer.missing_dependencies(chart.path)
         if missing:

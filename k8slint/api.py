@@ -30,7 +30,7 @@ def options(settings: Settings, found_crd: Discovery, found_context: Discovery) 
     return LintOptions(
         namespace=settings.namespace, enabled=settings.enabled, kube_version=settings.kube_version,
         crd_sources=found_crd.sources, context_sources=found_context.sources,
-        settings=RunSettings(settings.nodes, settings.replicas), severities=settings.severities,
+        settings=RunSettings(settings.nodes, settings.replicas, settings.closed_world), severities=settings.severities,
         params=settings.params, rule_excludes=settings.rule_excludes, baseline=settings.baseline,
         jobs=settings.jobs, max_file_size=settings.max_file_size,
     )
@@ -53,30 +53,33 @@ def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], Non
         inputs.paths += [s.path for d in (found, found_crd, found_context) for s in d.sources if s.path is not None]
         inputs.paths += [p for p in (settings.config_path, settings.baseline_path) if p]
     if total is not None:
-        total(sum(len(u.sources) for u in units if u.kind == "files"))
+        total(sum(len(u.sources) for u in units if u.plain))
     engine = Engine(options(settings, found_crd, found_context))
     merged = RunResult(notices=[*found.notices, *found_crd.notices, *found_context.notices, *notices])
     merged.files.extend(FileReport(name, status="skipped", reason=reason) for name, reason in skipped)
     seen: dict[tuple[str, str, int, int, str], Finding] = {}
     rendered_files: dict[str, FileReport] = {}
     for unit in units:
-        result = engine.run(unit.sources, (), progress if unit.kind == "files" else None, unit.mappers,
-                            finalize=False, namespace=unit.namespace)
+        result = engine.run(unit.sources, (), progress if unit.plain else None, unit.mappers,
+                            finalize=False, namespace=unit.namespace, unit=unit.kind)
         merged.notices.extend(n for n in result.notices if n not in merged.notices)
         merged.notices.extend(unit.notices)
         merged.objects += result.objects
-        if unit.kind == "files":
+        if unit.plain:
+            if unit.kind == "folder":
+                for report in result.files:
+                    report.unit = unit.name
             merged.files.extend(result.files)
         else:
             _rendered_reports(unit, result, rendered_files)
         for finding in [*unit.findings, *result.findings]:
             if unit.only is not None and os.path.realpath(finding.location.file) not in unit.only:
                 continue
-            if unit.kind != "files":
+            if not unit.plain:
                 finding.units = (unit.name,)
             key = (finding.rule, finding.location.file, finding.location.line, finding.location.column, finding.path)
             first = seen.get(key)
-            if first is None or unit.kind == "files":
+            if first is None or unit.plain:
                 seen[key] = finding
                 merged.findings.append(finding)
             elif unit.name not in first.units:

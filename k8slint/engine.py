@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import gc
 import os
 import re
@@ -24,10 +25,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import baseline, catalog
+from . import baseline, catalog, samples
 from .discovery import Notice, Source
 from .findings import Finding, Location, Path, RelatedLocation, Severity, Violation, render_path
-from .index import ObjectIndex, is_custom_resource
+from .index import BUILTIN_GROUPS, ObjectIndex, is_custom_resource, owned_by_controllers
 from .model import K8sObject
 from .parser import Document, Problem, decode_documents, parse
 from .registry import REGISTRY, Context, Rule, RunSettings
@@ -57,7 +58,9 @@ class FileReport:
     error: str | None = None  # why the file could not be read at all
     status: str = "linted"  # "linted" | "rendered" | "skipped" | "failed"
     reason: str | None = None  # why it was skipped
-    unit: str | None = None  # the render unit of a rendered file (the first, when several)
+    #: the cluster view the file was checked in, when not the run's plain files: the render unit of a
+    #: rendered file (the first, when several), a folder of `units:`, or the file alone (samples.py)
+    unit: str | None = None
 
 
 @dataclass
@@ -182,14 +185,15 @@ class Engine:
     def run(self, sources: Sequence[Source], notices: Iterable[Notice] = (),
             progress: Callable[[int], None] | None = None,
             mappers: Mapping[str, SourceMapper] | None = None, finalize: bool = True,
-            namespace: str | None = None) -> RunResult:
-        """Lint one unit: `sources` form one cluster view (with the --context objects). Findings
-        in rendered sources are located in the user's files by their `mappers`. With finalize=False
-        the findings are neither sorted nor matched with the baseline (`finalize` does that, once
-        for all units)."""
+            namespace: str | None = None, unit: str = "files") -> RunResult:
+        """Lint one unit (of kind `unit`, see RunSettings.unit): `sources` form one cluster view (with
+        the --context objects). Findings in rendered sources are located in the user's files by their
+        `mappers`. With finalize=False the findings are neither sorted nor matched with the baseline
+        (`finalize` does that, once for all units)."""
         self._mappers = dict(mappers or {})
         self._finalize = finalize
         self._namespace = namespace or self.options.namespace  # a chart renders into its release namespace
+        self._unit = unit
         self._source_comments = {}
         # The objects of a run stay alive until the end, and the cyclic GC would rescan that
         # growing, acyclic heap again and again (it cost 1.0 of 1.6 s of loading the real corpus).
@@ -235,11 +239,18 @@ class Engine:
                 context.extend(outcome.objects)
         crds.extend(o.data for o in (*objects, *context) if _is_crd(o))
         result.objects = len(objects)
+        objects, context = _fold_owned(objects, context, result)
 
-        ctx = Context(ObjectIndex([*objects, *context]), SchemaStore(self.version, crds),
-                      self.options.settings, phase="run")
+        settings = dataclasses.replace(self.options.settings, unit=self._unit)
+        views: list[list[K8sObject]] = [objects]
+        if self._unit == "files" and not settings.closed_world:  # folders of alternatives: each file alone
+            views, folders = samples.split(objects)
+            _mark_alone(result.files, folders)
+        schemas = SchemaStore(self.version, crds)
         self._changed: set[str] = set()
-        self._check(objects, ctx, "run", result.findings)
+        for view in views:
+            ctx = Context(ObjectIndex([*view, *context]), schemas, settings, phase="run")
+            self._check(view, ctx, "run", result.findings)
         for name in sorted(self._changed):
             result.notices.append(Notice(name, "the file changed while k8slint was running: positions of its "
                                          "cross-object findings are unknown (1:1); lint again", True))
@@ -627,6 +638,30 @@ _RUN_PHASE_KINDS = frozenset({
 })
 
 
+def _mark_alone(reports: list[FileReport], folders: dict[str, tuple[K8sObject, K8sObject]]) -> None:
+    """Name the cluster view of each file of a folder of alternatives (see samples.py)."""
+    for report in reports:
+        pair = folders.get(os.path.dirname(report.name))
+        if pair is not None:
+            a, b = pair
+            report.unit = (f'file {report.name} alone: its folder holds alternatives ({a.kind} "{a.name}" is '
+                           f"defined in {a.file} and {b.file}; list the folder in `units:` if it is applied whole)")
+
+
+def _fold_owned(objects: list[K8sObject], context: list[K8sObject],
+                result: RunResult) -> tuple[list[K8sObject], list[K8sObject]]:
+    """Objects whose controller is in the run (the ReplicaSets and Pods of a Deployment in a `kubectl get
+    -o yaml` dump) are the controller's: they leave the cluster view (quota counts the pods once, through
+    the Deployment) and their findings are dropped (the controller's template reports each defect once)."""
+    owned = owned_by_controllers([*objects, *context])
+    if not owned:
+        return objects, context
+    kept = [o for o in objects if id(o) not in owned]
+    dropped = {o.ref for o in objects if id(o) in owned} - {o.ref for o in kept}
+    result.findings = [f for f in result.findings if f.object is None or f.object not in dropped]
+    return kept, [o for o in context if id(o) not in owned]
+
+
 def _identity(obj: K8sObject) -> dict[str, Any]:
     """What is left of an object the run phase only counts (quota object counts) or names."""
     return {"apiVersion": obj.api_version, "kind": obj.kind,
@@ -671,13 +706,38 @@ def not_a_manifest(parsed: Any, text: str) -> str | None:
         if not docs and not parsed.problems:
             return None  # empty or comment-only: nothing to skip, nothing to report
         return "not a Kubernetes manifest: no document has apiVersion or kind"
+    foreign = []
     for data in candidates:
         api_version, kind = data.get("apiVersion"), data.get("kind")
         group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
         known = [why for v, k, why in _CONFIG_FILES if (v, k) == (api_version, kind)]
-        if not known and not (group and group.endswith(_CONFIG_GROUPS)):
-            return None
+        if known or (group and group.endswith(_CONFIG_GROUPS)):
+            continue
+        if not _foreign_api(api_version) or kind in _builtin_kinds():
+            return None  # `app/v1` with `kind: Deployment` is a Kubernetes object with a typo
+        foreign.append(str(api_version))
+    if foreign:
+        return (f'not a Kubernetes API object: apiVersion "{foreign[0]}" names no API group a cluster serves '
+                "(built-in groups, or groups with a dot for custom resources)")
     return "Kubernetes configuration, not an API object (a kubeconfig or component configuration file)"
+
+
+@functools.cache
+def _builtin_kinds() -> frozenset[str]:
+    from .validation import _api
+
+    return frozenset(_api(default_version()).kinds)
+
+
+def _foreign_api(api_version: Any) -> bool:
+    """An apiVersion no Kubernetes cluster can serve: `skaffold/v4beta6`, `v2` (a Chart.yaml), as opposed
+    to `v1`, `apps/v1` and custom resource groups, which contain a dot (`example.com/v1`)."""
+    if not isinstance(api_version, str) or not api_version:
+        return False  # reported as a broken object instead
+    group, _, version = api_version.rpartition("/")
+    if not group:
+        return api_version != "v1" and not api_version.startswith("v1")
+    return "." not in group and group not in BUILTIN_GROUPS
 
 
 #: Annotations renderers add for their own use (Kustomize's origin), removed before rules run.

@@ -6,11 +6,12 @@ index of pod-template labels, so a run grows linearly with the number of objects
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .model import K8sObject, map_selector_matches, selector_matches
+from .model import K8sObject, as_dict, as_list, map_selector_matches, selector_matches
 
 # API groups served by Kubernetes itself (every group of the bundled schemas, 1.25 to 1.37, and the
 # removed `extensions`; tests/test_validation.py keeps the list complete). Objects of any other
@@ -30,6 +31,45 @@ def is_custom_resource(obj: K8sObject) -> bool:
     return obj.api_version.rpartition("/")[0] not in BUILTIN_GROUPS
 
 
+def prefer(objects: Sequence[K8sObject], near: K8sObject | None) -> list[K8sObject]:
+    """The definitions nearest to `near`: those in its file, else those in its directory, else all.
+
+    Repositories of samples define the same object in several places; a reference resolves to the
+    definition that sits with it (a StatefulSet's headless Service in its own file), not to an
+    unrelated sample's."""
+    if near is None or len(objects) <= 1:
+        return list(objects)
+    same_file = [o for o in objects if o.file == near.file]
+    if same_file:
+        return same_file
+    folder = os.path.dirname(near.file)
+    same_folder = [o for o in objects if os.path.dirname(o.file) == folder]
+    return same_folder or list(objects)
+
+
+def owned_by_controllers(objects: Iterable[K8sObject]) -> set[int]:
+    """ids of the objects whose controller (an ownerReference with `controller: true`) is among
+    `objects`: the ReplicaSets and Pods of a Deployment in a `kubectl get -o yaml` dump."""
+    objects = list(objects)
+    by_uid = {}
+    by_name = set()
+    for obj in objects:
+        uid = as_dict(obj.data.get("metadata")).get("uid")
+        if isinstance(uid, str) and uid:
+            by_uid[uid] = obj
+        by_name.add((obj.kind, obj.namespace, obj.name))
+    owned = set()
+    for obj in objects:
+        for ref in as_list(as_dict(obj.data.get("metadata")).get("ownerReferences")):
+            ref = as_dict(ref)
+            if ref.get("controller") is not True:
+                continue
+            uid = ref.get("uid")
+            if (isinstance(uid, str) and uid in by_uid) or (ref.get("kind"), obj.namespace, ref.get("name")) in by_name:
+                owned.add(id(obj))
+    return owned
+
+
 class ObjectIndex:
     def __init__(self, objects: Iterable[K8sObject]) -> None:
         self.objects: list[K8sObject] = list(objects)
@@ -43,6 +83,7 @@ class ObjectIndex:
         self._labels_any: dict[tuple[str, str], list[K8sObject]] = defaultdict(list)
         self._custom: dict[tuple[str | None, str], K8sObject] = {}
         self._matches: dict[tuple[str | None, tuple[tuple[str, str], ...]], list[K8sObject]] = {}
+        self._claimed: dict[tuple[str, str | None], set[int]] = {}
         self.kinds: set[str] = set()
         for obj in self.objects:
             self.kinds.add(obj.kind)
@@ -59,9 +100,10 @@ class ObjectIndex:
                     self._labels_any[(str(key), str(value))].append(obj)
         self.has_pod_templates = any(self._templates.values())
 
-    def get(self, kind: str, namespace: str | None, name: str) -> list[K8sObject]:
-        """Objects of that kind and name in that namespace (several when the run repeats one)."""
-        return self._by_key.get((kind, namespace, name), [])
+    def get(self, kind: str, namespace: str | None, name: str, near: K8sObject | None = None) -> list[K8sObject]:
+        """Objects of that kind and name in that namespace (several when the run repeats one; with
+        `near`, only the definitions nearest to it, see `prefer`)."""
+        return prefer(self._by_key.get((kind, namespace, name), []), near)
 
     def in_namespace(self, namespace: str | None, kinds: Iterable[str] | None = None) -> list[K8sObject]:
         """Objects of `namespace` (only of `kinds` when given)."""
@@ -86,8 +128,10 @@ class ObjectIndex:
         lists = [self._labels.get((namespace, k, v), ()) for k, v in pairs]
         return min(lists, key=len)
 
-    def pods_matching(self, namespace: str | None, selector: dict[str, Any]) -> list[K8sObject]:
-        """Pod-creating objects of `namespace` whose pod labels a Service-style map selector selects."""
+    def pods_matching(self, namespace: str | None, selector: dict[str, Any],
+                      near: K8sObject | None = None) -> list[K8sObject]:
+        """Pod-creating objects of `namespace` whose pod labels a Service-style map selector selects
+        (with `near`: the matches nearest to it, see `prefer`)."""
         pairs = sorted((str(k), str(v)) for k, v in selector.items())
         key = (namespace, tuple(pairs))
         found = self._matches.get(key)
@@ -95,7 +139,7 @@ class ObjectIndex:
             found = [obj for obj in self._candidates(namespace, pairs)
                      if map_selector_matches(selector, obj.pod_labels() or {})]
             self._matches[key] = found
-        return found
+        return prefer(found, near)
 
     def pods_selected(self, namespace: str | None, selector: dict[str, Any]) -> list[K8sObject]:
         """Pod-creating objects of `namespace` a LabelSelector (matchLabels + matchExpressions) selects."""
@@ -116,6 +160,24 @@ class ObjectIndex:
                 if len(union) < len(candidates):
                     candidates = list(union.values())
         return [obj for obj in candidates if selector_matches(selector, obj.pod_labels() or {})]
+
+    def claimed(self, kind: str, namespace: str | None, path: Sequence[str], plain: bool) -> set[int]:
+        """ids of the pod templates of `namespace` that some object of `kind` selects with the selector
+        at `path` (a plain map when `plain`, else a LabelSelector; empty selectors do not count)."""
+        key = (kind, namespace)
+        found = self._claimed.get(key)
+        if found is None:
+            found = set()
+            for obj in self.in_namespace(namespace, (kind,)):
+                selector: Any = obj.data
+                for step in path:
+                    selector = selector.get(step) if isinstance(selector, dict) else None
+                if not isinstance(selector, dict) or not selector:
+                    continue
+                matched = self.pods_matching(namespace, selector) if plain else self.pods_selected(namespace, selector)
+                found.update(id(o) for o in matched)
+            self._claimed[key] = found
+        return found
 
     def pods_matching_elsewhere(self, namespace: str | None, selector: dict[str, Any]) -> list[K8sObject]:
         """Pod-creating objects of *other* namespaces a map selector would select (for hints)."""

@@ -26,6 +26,12 @@ class RunSettings:
 
     nodes: int = 1  # DaemonSet pods are counted once per node
     replicas: str = "spec"  # "spec": spec.replicas; "max": an HPA's maxReplicas for its target
+    #: the run is the whole namespace: a selector or name that matches nothing is always reported,
+    #: not only when the run shows a near miss
+    closed_world: bool = False
+    #: the kind of unit being linted: "files" (the plain files of the run), "folder" (a folder listed in
+    #: `units:`), "helm" (a rendered chart) or "kustomize" (a built kustomization root)
+    unit: str = "files"
 
 
 @dataclass(frozen=True, slots=True)

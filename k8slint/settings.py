@@ -70,10 +70,13 @@ class Settings:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     rule_excludes: dict[str, Callable[[str], bool]] = field(default_factory=dict)
     exclude: Callable[[str], bool] | None = None
+    units: Callable[[str], bool] | None = None  # `units:` globs: folders (or files) that are units of their own
+    units_base: str = "."  # the folder `units:` globs are relative to (the configuration file's)
     context: list[str] = field(default_factory=list)
     crd: list[str] = field(default_factory=list)
     nodes: int = 1
     replicas: str = "spec"
+    closed_world: bool = False
     jobs: int = 1
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     baseline_path: str | None = None
@@ -111,6 +114,7 @@ def resolve(config: Any, given: Mapping[str, Any]) -> Settings:
     s.strict = pick("strict", "strict", s.strict)
     s.nodes = pick("nodes", "nodes", s.nodes)
     s.replicas = pick("replicas", "replicas", s.replicas)
+    s.closed_world = pick("closed_world", "closed-world", s.closed_world)
     s.follow_symlinks = pick("follow_symlinks", "follow-symlinks", s.follow_symlinks)
     s.fail_if_no_objects = pick("fail_if_no_objects", "fail-if-no-objects", s.fail_if_no_objects)
     s.render = pick("render", "render", s.render)
@@ -129,6 +133,8 @@ def resolve(config: Any, given: Mapping[str, Any]) -> Settings:
     s.crd = [*(config.resolve(p) for p in values.get("crd", [])), *given.get("crd", [])]
     if config.exclude:
         s.exclude = config.matcher(config.exclude)
+    if values.get("units"):
+        s.units, s.units_base = config.matcher(list(values["units"])), config.base
 
     enable, disable = split_ids(given.get("enable", [])), split_ids(given.get("disable", []))
     for option, ids in (("--enable", enable), ("--disable", disable)):

@@ -28,7 +28,39 @@ def plan(found: Discovery, settings: Settings) -> tuple[list[Unit], list[tuple[s
     plain = list(found.sources)
     if found.kustomizations:
         plain = _kustomizations(found, settings, plain, units, skipped, notices)
-    return [Unit("files", "files", sources=plain), *units], skipped, notices
+    folders = _folders(plain, settings) if settings.units is not None else {}
+    plain = [s for s in plain if s not in folders]
+    grouped: dict[str, list[Source]] = {}
+    for source, folder in folders.items():
+        grouped.setdefault(folder, []).append(source)
+    declared = [Unit(f"unit {name}", "folder", sources=members) for name, members in sorted(grouped.items())]
+    return [Unit("files", "files", sources=plain), *declared, *units], skipped, notices
+
+
+def _folders(sources: list[Source], settings: Settings) -> dict[Source, str]:
+    """The `units:` folder (or file) of each plain source inside one: the outermost of its folders, or
+    the file itself, that a glob matches (a glob matches a folder and everything under it). Globs are
+    relative to the configuration file's folder; files outside it belong to no declared unit."""
+    matches, base = settings.units, settings.units_base
+    assert matches is not None
+    known: dict[str, bool] = {}
+    out: dict[Source, str] = {}
+    for source in sources:
+        if source.path is None:
+            continue
+        rel = os.path.relpath(os.path.abspath(source.path), base)
+        if rel == ".." or rel.startswith(".." + os.sep):
+            continue
+        parts = rel.split(os.sep)
+        for depth in range(1, len(parts) + 1):
+            candidate = os.path.join(base, *parts[:depth])
+            hit = known.get(candidate)
+            if hit is None:
+                hit = known[candidate] = matches(candidate)
+            if hit:
+                out[source] = os.path.relpath(candidate)
+                break
+    return out
 
 
 def _kustomizations(found: Discovery, settings: Settings, plain: list[Source], units: list[Unit],

@@ -82,6 +82,13 @@ def fixture_options(files: list[Path]) -> dict[str, object]:
                     options["crd"] = [str(path.parent / value)]
                 elif key == "requires":
                     options["requires"] = value
+                elif key == "closed-world":
+                    options["closed_world"] = True
+                elif key == "units":  # globs relative to the file's folder, as `units:` in .k8slint.yaml
+                    from k8slint.config import glob_matcher
+
+                    options["units"] = glob_matcher(value.split(","), str(path.parent))
+                    options["units_base"] = str(path.parent)
                 else:
                     raise ValueError(f"{path}: unknown lint option {key!r}")
     return options

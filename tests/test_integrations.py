@@ -194,14 +194,19 @@ def test_several_outputs_in_one_run(tmp_path: Path) -> None:
 def test_context_resolves_without_reporting(tmp_path: Path) -> None:
     svc = FIXTURES / "service-selector-no-match" / "pass-cross-directory" / "services" / "api.yaml"
     workloads = FIXTURES / "service-selector-no-match" / "pass-cross-directory" / "workloads"
-    # alone, the Service matches nothing: but with no pod template in the run it is not reported either
+    # alone, the Service matches nothing: with no near miss in the run it is not reported
     broken_workloads = tmp_path / "workloads"
     broken_workloads.mkdir()
     (broken_workloads / "bad.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: other, namespace: shop, labels: {app: other}}\n"
         "spec:\n  containers: [{name: c, image: x}]\n")
     code, out = invoke("lint", "--context", str(broken_workloads), str(svc))
-    assert "service-selector-no-match" in out  # the context's pod template makes the check meaningful
+    assert "service-selector-no-match" not in out
+    (broken_workloads / "bad.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: other, namespace: shop, labels: {app: apii}}\n"
+        "spec:\n  containers: [{name: c, image: x}]\n")
+    code, out = invoke("lint", "--context", str(broken_workloads), str(svc))
+    assert "service-selector-no-match" in out and 'did you mean Pod "other" (app=apii)' in out  # a near miss
     assert "missing-liveness-probe" not in out  # findings in context files are not reported
     code, out = invoke("lint", "--format", "json", "--context", str(workloads), str(svc))
     report = json.loads(out)

@@ -2,126 +2,154 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from ..findings import Severity, Violation
+from ..findings import Path, Related, Severity, Violation
 from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
+from .nearmiss import OPEN_WORLD, label_requirements, name_near_miss, selector_near_miss, show
 from .services import operator_managed
 
-_NO_TEMPLATES = "Runs that contain no pod template at all."
 _OPERATOR = ("Selectors naming a custom resource of the namespace (`instance=main` beside an `Alertmanager` "
              "named `main`): an operator creates those pods.")
 
 
-def _show(selector: dict[str, Any]) -> str:
-    parts = [f"{k}={v}" for k, v in as_dict(selector.get("matchLabels")).items()]
-    for expr in as_list(selector.get("matchExpressions")):
-        expr = as_dict(expr)
-        parts.append(f"{expr.get('key')} {expr.get('operator')} {as_list(expr.get('values'))}")
-    return ", ".join(parts) or "{}"
-
-
-def _selects_nothing(obj: K8sObject, selector: Any, ctx: Context) -> bool:
+def _selects_nothing(obj: K8sObject, path: Path, ctx: Context) -> Iterator[Violation]:
+    """The violation of a LabelSelector at `path` that selects no pod template, when the run shows
+    what it was meant for (or the run is declared complete)."""
+    selector = get_in(obj.data, path)
     if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
-        return False  # an empty selector selects every pod of the namespace
-    if not ctx.index.has_pod_templates:
-        return False
+        return  # an empty selector selects every pod of the namespace
     if ctx.index.pods_selected(obj.namespace, selector):
-        return False
-    return operator_managed(obj, as_dict(selector.get("matchLabels")), ctx) is None
+        return
+    if operator_managed(obj, as_dict(selector.get("matchLabels")), ctx) is not None:
+        return
+    requirements = label_requirements(selector)
+    miss = selector_near_miss(ctx.index, obj, requirements)
+    if miss is None and not (ctx.settings.closed_world and ctx.index.has_pod_templates):
+        return
+    message = f'{path[-1]} {show(requirements)} matches no pod template in namespace "{obj.namespace}"'
+    related: tuple[Related, ...] = ()
+    if miss is not None:
+        message += miss.message
+        related = (Related(miss.obj, (*(miss.obj.pod_template_path or ()), "metadata", "labels"),
+                           "matching pod template" if miss.other_namespace else "the pod template it almost matches"),)
+    yield Violation(path, message, related)
 
 
 @rule(
     "pdb-selector-no-match",
     severity=Severity.WARNING,
-    summary="A PodDisruptionBudget's selector matches no pod template in its namespace.",
+    summary="A PodDisruptionBudget's selector matches no pod template in its namespace, though one almost matches.",
     why=(
         "A PDB that selects nothing protects nothing: node drains and cluster upgrades evict every "
         "replica of the workload it was written for at once."
     ),
     remediation="Make `spec.selector` match the pod template labels of the workload to protect, in the same namespace.",
     kinds={"PodDisruptionBudget"},
-    exemptions=("An empty selector (it selects every pod of the namespace).", _NO_TEMPLATES, _OPERATOR),
+    exemptions=(OPEN_WORLD, "An empty selector (it selects every pod of the namespace).", _OPERATOR),
     tags=("reliability", "cross-object"),
 )
 def pdb_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
-    selector = get_in(obj.data, ("spec", "selector"))
-    if _selects_nothing(obj, selector, ctx):
-        yield Violation(("spec", "selector"), (
-            f'selector {_show(selector)} matches no pod template in namespace "{obj.namespace}"'))
+    yield from _selects_nothing(obj, ("spec", "selector"), ctx)
 
 
 @rule(
     "networkpolicy-selector-no-match",
     severity=Severity.WARNING,
-    summary="A NetworkPolicy's podSelector matches no pod template in its namespace.",
+    summary="A NetworkPolicy's podSelector matches no pod template in its namespace, though one almost matches.",
     why=(
         "The policy applies to no pod: the traffic it was meant to restrict (or allow) is not "
         "affected, usually because of a renamed label."
     ),
     remediation="Make `spec.podSelector` match the pod template labels of the pods to isolate.",
     kinds={"NetworkPolicy"},
-    exemptions=("An empty podSelector (it selects every pod of the namespace).", _NO_TEMPLATES, _OPERATOR),
+    exemptions=(OPEN_WORLD, "An empty podSelector (it selects every pod of the namespace).", _OPERATOR),
     tags=("security", "cross-object"),
 )
 def networkpolicy_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
-    selector = get_in(obj.data, ("spec", "podSelector"))
-    if _selects_nothing(obj, selector, ctx):
-        yield Violation(("spec", "podSelector"), (
-            f'podSelector {_show(selector)} matches no pod template in namespace "{obj.namespace}"'))
+    yield from _selects_nothing(obj, ("spec", "podSelector"), ctx)
 
 
 @rule(
     "hpa-target-missing",
     severity=Severity.WARNING,
-    summary="A HorizontalPodAutoscaler's scaleTargetRef names a workload that is not in the run.",
+    summary="A HorizontalPodAutoscaler's scaleTargetRef names a workload that is not in the run, though one with a "
+            "close name is.",
     why=(
         "The autoscaler reports 'FailedGetScale' and never scales anything; usually the workload "
         "was renamed, or lives in another namespace."
     ),
     remediation="Point `spec.scaleTargetRef` (kind and name) at the workload in the same namespace.",
     kinds={"HorizontalPodAutoscaler"},
-    exemptions=(_NO_TEMPLATES, "Targets of kinds that create no pod template (custom resources)."),
+    exemptions=(OPEN_WORLD, "Targets of kinds that create no pod template (custom resources)."),
     tags=("reliability", "cross-object"),
 )
 def hpa_target_missing(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     ref = as_dict(get_in(obj.data, ("spec", "scaleTargetRef")))
     kind, name = ref.get("kind"), ref.get("name")
-    if not isinstance(kind, str) or not isinstance(name, str) or not ctx.index.has_pod_templates:
+    if not isinstance(kind, str) or not isinstance(name, str):
         return
     if kind not in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"):
         return
     if ctx.index.get(kind, obj.namespace, name):
         return
-    candidates = ctx.index.in_namespace(obj.namespace, (kind,))
     message = f'scaleTargetRef names {kind} "{name}", which is not in namespace "{obj.namespace}"'
+    hint = _name_hint(ctx, obj, kind, name)
+    if hint is None and not (ctx.settings.closed_world and ctx.index.has_pod_templates):
+        return
+    yield Violation(("spec", "scaleTargetRef", "name"), message + (hint or ""))
+
+
+def _name_hint(ctx: Context, obj: K8sObject, kind: str, name: str) -> str | None:
+    """"; did you mean ..." for a name that is close to one of the namespace, or the namespace
+    where an object of that exact name is (None: nothing in the run is close)."""
+    candidates = ctx.index.in_namespace(obj.namespace, (kind,))
     # a suggestion among a few hundred names at most: it must not make a large run quadratic
-    others = sorted({o.name for o in candidates}) if len(candidates) <= 500 else []
-    close = difflib.get_close_matches(name, others, n=1)
-    if close:
-        message += f' (did you mean "{close[0]}"?)'
-    yield Violation(("spec", "scaleTargetRef", "name"), message)
+    close = name_near_miss(name, [o.name for o in candidates]) if len(candidates) <= 500 else None
+    if close is not None:
+        return f' (did you mean "{close}"?)'
+    elsewhere = sorted({o.namespace for o in ctx.index.objects
+                        if o.kind == kind and o.name == name and o.namespace != obj.namespace}, key=str)
+    if elsewhere:
+        return f' ({kind} "{name}" is in namespace "{elsewhere[0]}": references resolve within a namespace only)'
+    return None
 
 
-def _backends(obj: K8sObject) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+def _backends(obj: K8sObject) -> Iterator[tuple[Path, str | None, Any, str]]:
+    """(path of the backend, Service name, port, how the port is written) of every Service backend,
+    for networking.k8s.io/v1 (`service: {name, port: {number|name}}`) and the older
+    extensions/networking v1beta1 shape (`serviceName`, `servicePort`)."""
     spec = as_dict(obj.data.get("spec"))
-    default = as_dict(as_dict(spec.get("defaultBackend")).get("service"))
-    if default:
-        yield ("spec", "defaultBackend", "service"), default
+    candidates: list[tuple[Path, dict[str, Any]]] = []
+    if "defaultBackend" in spec:
+        candidates.append((("spec", "defaultBackend"), as_dict(spec["defaultBackend"])))
+    if "backend" in spec:
+        candidates.append((("spec", "backend"), as_dict(spec["backend"])))
     for i, rule_ in enumerate(as_list(spec.get("rules"))):
         for j, path in enumerate(as_list(as_dict(as_dict(rule_).get("http")).get("paths"))):
-            service = as_dict(as_dict(as_dict(path).get("backend")).get("service"))
-            if service:
-                yield ("spec", "rules", i, "http", "paths", j, "backend", "service"), service
+            where: Path = ("spec", "rules", i, "http", "paths", j, "backend")
+            candidates.append((where, as_dict(as_dict(path).get("backend"))))
+    for path, backend in candidates:
+        service = as_dict(backend.get("service"))
+        if service:
+            port = as_dict(service.get("port"))
+            if "number" in port:
+                yield (*path, "service"), service.get("name"), port["number"], "port.number"
+            elif "name" in port:
+                yield (*path, "service"), service.get("name"), port["name"], "port.name"
+            else:
+                yield (*path, "service"), service.get("name"), None, ""
+        elif "serviceName" in backend:
+            yield path, backend.get("serviceName"), backend.get("servicePort"), "servicePort"
 
 
 @rule(
     "ingress-backend-missing",
     severity=Severity.WARNING,
-    summary="An Ingress backend names a Service, or a Service port, that is not in the run.",
+    summary="An Ingress backend names a Service port that the Service lacks, or a Service that is not in the run "
+            "though one with a close name is.",
     why=(
         "The ingress controller answers 503 for that path: the Service does not exist in the "
         "Ingress's namespace, or it has no port with that number or name."
@@ -132,31 +160,74 @@ def _backends(obj: K8sObject) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]
     ),
     kinds={"Ingress"},
     exemptions=(
-        "Runs that contain no Service at all (a folder of Ingresses alone).",
-        "Resource backends, and Ingresses of removed API versions (removed-api-version reports them).",
+        OPEN_WORLD,
+        "Resource backends.",
     ),
     tags=("reliability", "cross-object"),
 )
 def ingress_backend_missing(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
-    if obj.api_version != "networking.k8s.io/v1":
-        return
-    if "Service" not in ctx.index.kinds:
-        return
-    for path, service in _backends(obj):
-        name = service.get("name")
+    for path, name, port, written in _backends(obj):
         if not isinstance(name, str):
             continue
-        found = ctx.index.get("Service", obj.namespace, name)
+        found = ctx.index.get("Service", obj.namespace, name, near=obj)
+        name_path = (*path, "name") if written != "servicePort" else (*path, "serviceName")
         if not found:
-            yield Violation((*path, "name"), f'Service "{name}" is not in namespace "{obj.namespace}"')
+            hint = _name_hint(ctx, obj, "Service", name)
+            if hint is not None or (ctx.settings.closed_world and "Service" in ctx.index.kinds):
+                yield Violation(name_path, f'Service "{name}" is not in namespace "{obj.namespace}"{hint or ""}')
             continue
-        port = as_dict(service.get("port"))
         ports = [as_dict(p) for svc in found for p in as_list(get_in(svc.data, ("spec", "ports")))]
-        if "number" in port and not any(p.get("port") == port["number"] for p in ports):
-            known = ", ".join(str(p.get("port")) for p in ports)
-            yield Violation((*path, "port", "number"),
-                            f'Service "{name}" has no port {port["number"]} (ports: {known})')
-        elif "name" in port and not any(p.get("name") == port["name"] for p in ports):
-            known = ", ".join(str(p.get("name")) for p in ports if p.get("name"))
-            yield Violation((*path, "port", "name"),
-                            f'Service "{name}" has no port named "{port["name"]}" (names: {known})')
+        port_path = (*path, *written.split(".")) if written else name_path
+        related = (Related(found[0], ("spec", "ports"), "the Service's ports"),)
+        numeric = isinstance(port, int) and not isinstance(port, bool)
+        if numeric and not any(p.get("port") == port for p in ports):
+            known = ", ".join(str(p.get("port")) for p in ports) or "none"
+            yield Violation(port_path, f'Service "{name}" has no port {port} (its ports: {known})', related)
+        elif isinstance(port, str) and port and not any(p.get("name") == port for p in ports):
+            known = ", ".join(str(p.get("name")) for p in ports if p.get("name")) or "no named ports"
+            yield Violation(port_path, f'Service "{name}" has no port named "{port}" (its port names: {known})',
+                            related)
+
+
+@rule(
+    "duplicate-object",
+    severity=Severity.WARNING,
+    summary="The same object (group, kind, namespace and name) is defined twice where both are applied together.",
+    why=(
+        "Applying both keeps only one of the definitions: `kubectl apply` applies them in turn and the later "
+        "replaces the earlier, Kustomize refuses to build, Helm renders both and the second one wins. The other "
+        "definition silently has no effect, and the two usually drift apart."
+    ),
+    remediation=(
+        "Keep one definition, or give the objects different names or namespaces. If the definitions are "
+        "alternatives that are never applied together, keep them in different files."
+    ),
+    kinds=None,
+    exemptions=(
+        "Definitions in different files of the plain files of a run: repositories keep alternatives side by "
+        "side (`install.yaml` and `namespace-install.yaml`, one sample per file), and a run is not one "
+        "`kubectl apply`. They are reported with `--closed-world`, and inside a folder listed in `units:` "
+        "(a folder applied as a whole).",
+        "Objects in different units (charts, kustomization roots, the folders listed in `units:`).",
+        "Objects whose controller is in the run (the Pods of a ReplicaSet in a `kubectl get -o yaml` dump): "
+        "they are folded into their controller.",
+    ),
+    tags=("reliability", "cross-object"),
+)
+def duplicate_object(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    group = obj.api_version.rpartition("/")[0]
+    same = [o for o in ctx.index.get(obj.kind, obj.namespace, obj.name)
+            if o.api_version.rpartition("/")[0] == group]
+    if len(same) < 2 or same[0] is obj:
+        return
+    earlier = same[:next(i for i, o in enumerate(same) if o is obj)]
+    if ctx.settings.unit == "files" and not ctx.settings.closed_world:
+        earlier = [o for o in earlier if o.file == obj.file]
+    if not earlier:
+        return
+    first = earlier[0]
+    where = "earlier in this file" if first.file == obj.file else f"first in {first.file}"
+    namespace = f' in namespace "{obj.namespace}"' if obj.namespace else ""
+    yield Violation(("metadata", "name"), (
+        f'{obj.kind} "{obj.name}"{namespace} is defined again ({where}): applied together, the later definition '
+        "replaces the earlier one"), (Related(first, ("metadata", "name"), "the earlier definition"),))

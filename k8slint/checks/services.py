@@ -8,6 +8,7 @@ from typing import Any
 from ..findings import Related, Severity, Violation
 from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
+from .nearmiss import OPEN_WORLD, map_requirements, selector_near_miss
 
 
 def _selector(svc: K8sObject) -> dict[str, Any] | None:
@@ -39,7 +40,7 @@ def _show_selector(selector: dict[str, Any]) -> str:
 @rule(
     "service-selector-no-match",
     severity=Severity.WARNING,
-    summary="A Service's selector matches no pod template in its namespace.",
+    summary="A Service's selector matches no pod template in its namespace, though one almost matches.",
     why=(
         "A Service that selects no pods has no endpoints: every connection to it is refused or "
         "times out. Usually a label was renamed on one side only, or the Service and its workload "
@@ -52,9 +53,9 @@ def _show_selector(selector: dict[str, Any]) -> str:
     ),
     kinds={"Service"},
     exemptions=(
+        OPEN_WORLD,
         "ExternalName Services and Services without a selector (backed by manually managed "
         "Endpoints or EndpointSlices).",
-        "Runs that contain no pod template at all (linting a folder of Services alone).",
         "Services whose selector names a custom resource of their namespace (`instance=main` beside "
         "an `Alertmanager` named `main`): an operator creates those pods.",
         "Pod templates in other files or folders of the same run do count; other namespaces never do.",
@@ -63,23 +64,22 @@ def _show_selector(selector: dict[str, Any]) -> str:
 )
 def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     selector = _selector(obj)
-    if selector is None or not ctx.index.has_pod_templates:
+    if selector is None:
         return
     if ctx.index.pods_matching(obj.namespace, selector) or operator_managed(obj, selector, ctx):
         return
+    named = [str(p.get("targetPort")) for p in as_list(get_in(obj.data, ("spec", "ports")))
+             if isinstance(p, dict) and isinstance(p.get("targetPort"), str) and not p["targetPort"].isdigit()]
+    miss = selector_near_miss(ctx.index, obj, map_requirements(selector), named)
+    if miss is None and not (ctx.settings.closed_world and ctx.index.has_pod_templates):
+        return  # the pods come from somewhere this run does not show
     message = f"selector {_show_selector(selector)} matches no pod template in namespace \"{obj.namespace}\""
-    elsewhere = ctx.index.pods_matching_elsewhere(obj.namespace, selector)
-    if elsewhere:
-        first = elsewhere[0]
-        message += (
-            f" ({first.kind} \"{first.name}\" in namespace \"{first.namespace}\" matches, but a "
-            "Service selects pods of its own namespace only)"
-        )
-    yield Violation(
-        ("spec", "selector"), message,
-        tuple(Related(o, (*(o.pod_template_path or ()), "metadata", "labels"), "matching pod template")
-              for o in elsewhere[:3]),
-    )
+    related: tuple[Related, ...] = ()
+    if miss is not None:
+        message += miss.message
+        related = (Related(miss.obj, (*(miss.obj.pod_template_path or ()), "metadata", "labels"),
+                           "matching pod template" if miss.other_namespace else "the pod template it almost matches"),)
+    yield Violation(("spec", "selector"), message, related)
 
 
 def _probe_ports(container: dict[str, Any]) -> set[int]:
@@ -115,6 +115,12 @@ def _served(objs: list[K8sObject], target: int | str, protocol: str) -> tuple[bo
     return False, other_protocols
 
 
+def _declared_ports(objs: list[K8sObject]) -> set[int | str]:
+    """containerPorts the long-running containers of `objs` declare."""
+    ports = (p for o in objs for c in o.containers() if c.long_running for p in as_list(c.data.get("ports")))
+    return {p["containerPort"] for p in ports if isinstance(p, dict) and isinstance(p.get("containerPort"), (int, str))}
+
+
 @rule(
     "service-target-port-undefined",
     severity=Severity.ERROR,
@@ -141,6 +147,8 @@ def _served(objs: list[K8sObject], target: int | str, protocol: str) -> tuple[bo
         "Regular init containers do not serve Services; restartable sidecars do.",
         "A numeric TCP target that a selected container's probe (httpGet, tcpSocket, grpc) uses: "
         "the container evidently listens there even if it does not declare the port.",
+        "A numeric target when no selected container declares any port: nothing in the manifests says "
+        "where the application listens (kube-score's `service-targets-pod` test data).",
     ),
     tags=("services", "ports", "cross-object"),
 )
@@ -148,7 +156,7 @@ def service_target_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Viol
     selector = _selector(obj)
     if selector is None:
         return
-    selected = ctx.index.pods_matching(obj.namespace, selector)
+    selected = ctx.index.pods_matching(obj.namespace, selector, near=obj)
     if not selected:
         return
     related = tuple(
@@ -167,6 +175,9 @@ def service_target_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Viol
         served, others = _served(selected, target, protocol)
         if served:
             continue
+        declared = _declared_ports(selected)
+        if isinstance(target, int) and not declared:
+            continue  # nothing declares a port: the manifests say nothing about where the app listens
         shown = list(dict.fromkeys(f'{o.kind} "{o.name}"' for o in selected))
         names = ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
         if isinstance(target, str):
@@ -176,6 +187,8 @@ def service_target_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Viol
         message = f"{key} {what}/{protocol} is not declared by any container of {names}"
         if others:
             message += f" (declared with protocol {', '.join(sorted(others))})"
+        elif isinstance(target, int):
+            message += f" (they declare {', '.join(str(p) for p in sorted(declared, key=str))})"
         elif isinstance(target, str) and target.isdigit():
             message += f"; write the number without quotes ({key}: {target})"
         yield Violation(("spec", "ports", i, key), message, related, severity)
@@ -218,21 +231,27 @@ def service_port_name_required(obj: K8sObject, ctx: Context) -> Iterator[Violati
         "point `serviceName` at a headless Service; add a second, normal Service for client traffic."
     ),
     kinds={"StatefulSet"},
-    exemptions=("serviceName naming a Service the run does not contain (it may live elsewhere).",),
+    exemptions=(
+        "serviceName naming a Service the run does not contain (it may live elsewhere).",
+        "When several Services of that name are in the run (repositories of samples), the one in the "
+        "StatefulSet's own file counts, else the one in its directory, else any headless one.",
+    ),
     tags=("services", "cross-object"),
 )
 def statefulset_service_not_headless(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     name = get_in(obj.data, ("spec", "serviceName"))
     if not isinstance(name, str) or not name:
         return
-    for svc in ctx.index.get("Service", obj.namespace, name):
-        spec = as_dict(svc.data.get("spec"))
-        if spec.get("clusterIP") == "None":
-            continue
-        where = "spec.clusterIP" if "clusterIP" in spec else "spec"
-        detail = f'clusterIP is "{spec["clusterIP"]}"' if "clusterIP" in spec else "it has no clusterIP: None"
-        yield Violation(
-            ("spec", "serviceName"),
-            f'serviceName "{name}" names a Service that is not headless ({detail})',
-            (Related(svc, tuple(where.split(".")), "governing Service"),),
-        )
+    services = ctx.index.get("Service", obj.namespace, name, near=obj)
+    if not services or any(as_dict(s.data.get("spec")).get("clusterIP") == "None" for s in services):
+        return
+    svc = services[0]
+    spec = as_dict(svc.data.get("spec"))
+    where: tuple[str, ...] = ("spec", "clusterIP") if "clusterIP" in spec else ("spec",)
+    detail = f'its clusterIP is "{spec["clusterIP"]}"' if "clusterIP" in spec else "it has no clusterIP: None"
+    where_defined = "in this file" if svc.file == obj.file else f"in {svc.file}"
+    yield Violation(
+        ("spec", "serviceName"),
+        f'serviceName "{name}" names Service "{svc.name}" ({where_defined}), which is not headless: {detail}',
+        (Related(svc, where, "the governing Service"),),
+    )

@@ -47,7 +47,7 @@ class Unit:
     plain files of the run."""
 
     name: str  # shown to users: `chart charts/web (values: prod)`, `kustomization deploy/overlays/prod`
-    kind: str  # "files" | "helm" | "kustomize"
+    kind: str  # "files" | "folder" (listed in `units:`) | "helm" | "kustomize"
     sources: list[Source] = field(default_factory=list)
     mappers: dict[str, SourceMapper] = field(default_factory=dict)  # rendered source name -> mapper
     findings: list[Finding] = field(default_factory=list)  # render problems, located in source files
@@ -57,3 +57,8 @@ class Unit:
     only: set[str] | None = None  # report findings in these source files only (named templates)
     namespace: str | None = None  # where objects without a namespace go (a chart's release namespace)
     seconds: float = 0.0  # time spent rendering
+
+    @property
+    def plain(self) -> bool:
+        """Files linted as they are (not rendered)."""
+        return self.kind in ("files", "folder")

@@ -16,8 +16,9 @@ class Deprecation:
     note: str
 
     def advice(self) -> str:
-        use = f"use {self.replacement}" if self.replacement else "there is no replacement API"
-        return f"{use}. {self.note}".strip() if self.note else use
+        if not self.replacement:
+            return self.note or "there is no replacement API"
+        return f"use {self.replacement}. {self.note}".strip() if self.note else f"use {self.replacement}"
 
 
 def _v(version: str) -> tuple[int, int]:

@@ -439,6 +439,43 @@ def _measure_depth(text: str) -> Any:
     return None
 
 
+#: The YAML parser's own problem texts, as a Kubernetes user reads them (the parser's text follows in
+#: parentheses, so that it can still be searched for).
+_YAML_WORDING = (
+    ("mapping values are not allowed here",
+     "a colon followed by a space inside a value, or a key indented under a value: quote the value or fix the "
+     "indentation"),
+    ("could not find expected ':'", "a line that is not `key: value` inside a mapping: a missing colon, or wrong "
+                                    "indentation"),
+    ("did not find expected key", "the indentation of this line does not fit the mapping above it"),
+    ("did not find expected '-' indicator", "expected a list item (`- ...`) at this indentation"),
+    ("found unexpected ':'", "an unquoted value with a colon inside a flow collection ({...} or [...]): quote the "
+                             "value"),
+    ("found character that cannot start any token", "this character cannot start an unquoted value (`@`, a "
+                                                    "backquote, a tab): quote the value"),
+    ("found undefined alias", "an alias (*name) refers to no anchor (&name) defined before it"),
+    ("found unknown escape character", "an unknown escape sequence in a double-quoted string: write the "
+                                       "backslash as \\\\ or use single quotes"),
+    ("found unexpected end of stream", "the file ends inside a quoted value: close the quote"),
+    ("expected <document start>", "something follows a complete document: separate documents with a line ---"),
+    ("expected ',' or ']'", "a flow list [ ... ] is not closed where expected: a missing comma or ]"),
+    ("expected ',' or '}'", "a flow mapping { ... } is not closed where expected: a missing comma or }"),
+    ("expected alphabetic or numeric character", "an anchor or alias name (&name, *name) is empty or invalid"),
+    ("found duplicate anchor", "an anchor (&name) is defined twice in this document"),
+)
+
+
+def _yaml_wording(problem: str, context: str | None) -> str:
+    """The message of a YAML syntax problem: in words for users when the parser's text is a known one."""
+    raw = f"{problem} ({context})" if context else problem
+    if "is never closed" in problem:
+        return raw  # already said where the unclosed quote or bracket starts
+    for phrase, words in _YAML_WORDING:
+        if phrase in problem:
+            return f"{words} (YAML: {raw})"
+    return raw
+
+
 def _syntax_problem(exc: YAMLError, text: str, base: int, line_offset: int, textmap: TextMap) -> Problem:
     if isinstance(exc, ReaderError):
         # a character YAML does not allow: the error carries a byte offset into the chunk, no mark
@@ -461,7 +498,7 @@ def _syntax_problem(exc: YAMLError, text: str, base: int, line_offset: int, text
             what = str(context).replace("while scanning ", "").replace("while parsing ", "")
             problem = f"{what} starts here and is never closed ({problem})"
             context = None
-    message = f"{problem} ({context})" if context else str(problem)
+    message = _yaml_wording(str(problem), str(context) if context else None)
     if mark is None:
         return Problem("yaml-syntax-error", line_offset + 1, 1, message)
     line, col = textmap.position(mark, base, line_offset)
@@ -574,6 +611,7 @@ class _Converter:
         out: dict[str, Any] = {}
         merges: list[Node] = []
         firsts: dict[str, Node] | None = None
+        dups: list[tuple[Node, str, Node]] = []
         convert = self.convert
         for knode, vnode in node.value:
             if knode.__class__ is not ScalarNode:
@@ -595,8 +633,18 @@ class _Converter:
                     for k, _ in node.value:
                         if k.__class__ is ScalarNode:
                             firsts.setdefault(k.value, k)
-                self._duplicate(knode, key, firsts[key])
+                dups.append((knode, key, firsts[key]))
             out[key] = convert(vnode, depth)
+        if dups:
+            # a second apiVersion *and* kind at the top: two documents without the --- between them
+            pasted = depth == 1 and {"apiVersion", "kind"} <= {key for _, key, _ in dups}
+            if pasted:  # one defect, one finding: at the second apiVersion, naming every repeated key
+                keys = list(dict.fromkeys(key for _, key, _ in dups))
+                knode, key, first = next(d for d in dups if d[1] == "apiVersion")
+                self._duplicate(knode, key, first, keys)
+            else:
+                for knode, key, first in dups:
+                    self._duplicate(knode, key, first)
         for source in merges:
             subs = source.value if source.__class__ is SequenceNode else [source]
             for sub in subs:
@@ -606,17 +654,18 @@ class _Converter:
                         out.setdefault(key, value)
         return out
 
-    def _duplicate(self, knode: Node, key: str, first: Node) -> None:
+    def _duplicate(self, knode: Node, key: str, first: Node, pasted: list[str] | None = None) -> None:
         line, col = self.position(knode)
         first_line, _ = self.position(first)
-        hint = ""
-        if key in ("apiVersion", "kind") and col == 1:
-            hint = "; two documents pasted together? separate them with a line ---"
         shown = key if len(key) <= 60 else key[:57] + "..."
+        if pasted:
+            repeated = ", ".join(pasted[:-1]) + f" and {pasted[-1]}"
+            advice = f"{repeated} repeat: two documents pasted together? separate them with a line ---"
+        else:
+            advice = ("kubectl and Helm silently keep the last value, Kustomize refuses to build; "
+                      "remove or merge one of them")
         self.problems.append(Problem(
-            "duplicate-key", line, col,
-            f'duplicate key "{shown}" (first at line {first_line}); the last value wins{hint}',
-        ))
+            "duplicate-key", line, col, f'duplicate key "{shown}" (first at line {first_line}): {advice}'))
 
 
 def _plain(value: str) -> Any:

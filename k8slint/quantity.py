@@ -87,6 +87,21 @@ def _cap(value: Fraction) -> Fraction:
     return value
 
 
+def human_quantity(value: Fraction, binary: bool = False) -> str:
+    """A quantity for a message: exact when it has a unit or is small (`500m`, `128Mi`, `2G`, `64`),
+    else rounded to three significant digits in the largest unit (`~6.19Ti` for 6802365608064 bytes)."""
+    exact = format_quantity(value, binary)
+    if len(exact) <= 12 and (not exact[-1].isdigit() or abs(value) < 10000 or "." in exact):
+        return exact
+    units = list(_BINARY.items()) if binary else [(k, _DECIMAL[k]) for k in "kMGTPE"]
+    suffix, mult = max(((s, m) for s, m in units if abs(value) >= m), key=lambda u: u[1])
+    scaled = float(value / mult)
+    if abs(scaled) >= 1000:
+        return f"~{float(value):.3g}"
+    digits = max(0, 3 - len(str(int(abs(scaled)))))
+    return f"~{scaled:.{digits}f}".rstrip("0").rstrip(".") + suffix
+
+
 def format_quantity(value: Fraction, binary: bool = False) -> str:
     """The shortest readable rendering: 1.5 and 500m (cpu), 128Mi or 2G (memory), 4."""
     if value == 0:

@@ -642,6 +642,7 @@ class SchemaError:
     path: Path
     message: str
     unknown_field: bool = False
+    missing: str | None = None  # the required field a `required` error is about
 
 
 _ARTICLES = {"integer": "an integer", "string": "a string", "object": "a mapping", "array": "a list",
@@ -677,7 +678,7 @@ def _type_hint(expected: str, value: object) -> str:
     if "integer" in expected and isinstance(value, str) and re.fullmatch(r"-?\d+", value):
         return "; remove the quotes"
     if "string" in expected and isinstance(value, bool):
-        return "; quote it: unquoted yes/no/on/off/true/false are booleans in YAML 1.1"
+        return "; quote it: unquoted y/n/yes/no/on/off/true/false are booleans in YAML 1.1, which kubectl reads"
     if "string" in expected and isinstance(value, (int, float)):
         return f'; quote it ("{value}")'
     return ""
@@ -753,7 +754,7 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
         return out
     if kind == "required" and isinstance(value, dict):
         missing = [p for p in error.validator_value if p not in value]
-        return [SchemaError(path, f'{where} is missing the required field "{p}"') for p in missing]
+        return [SchemaError(path, f"{_child(path, p)} is required but not set", missing=p) for p in missing]
     if kind == "type":
         expected = _expected(error.validator_value)
         return [SchemaError(path, f"{where} must be {expected}, got {describe_value(value)}"
@@ -781,18 +782,126 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
             return translate(best, base)
     if kind == "format":
         what = {"int32": "a 32-bit integer", "int64": "a 64-bit integer",
-                "byte": "base64-encoded (use stringData for plain text)"}.get(error.validator_value,
-                                                                             error.validator_value)
+                "byte": _base64_hint(path)}.get(error.validator_value, error.validator_value)
         return [SchemaError(path, f"{where} must be {what}, got {describe_value(value)}")]
     if kind == "pattern":
         return [SchemaError(path, f"{where} must match the regular expression "
                                   f"{_show_pattern(str(error.validator_value))}; got {describe_value(value)}")]
     if kind == "uniqueItems":
         return [SchemaError(path, f"{where} {error.message}")]
-    return [SchemaError(path, f"{where}: {error.message}")]
+    bound = error.validator_value
+    shown = describe_value(value)
+    if kind == "const":
+        return [SchemaError(path, f"{where} must be {_literal(bound)}; got {shown}")]
+    if kind in _BOUNDS:
+        return [SchemaError(path, f"{where} must be {_BOUNDS[kind]} {_literal(bound)}; got {shown}")]
+    if kind in _SIZES:
+        noun, measure = _SIZES[kind]
+        size = len(value) if isinstance(value, (str, list, dict)) else 0
+        return [SchemaError(path, f"{where} must have {measure} {bound} {noun}{'s' if bound != 1 else ''}; "
+                                  f"it has {size}")]
+    if kind == "multipleOf":
+        return [SchemaError(path, f"{where} must be a multiple of {_literal(bound)}; got {shown}")]
+    if kind in ("dependentRequired", "dependencies") and isinstance(value, dict) and isinstance(bound, dict):
+        out = []
+        for key, needs in bound.items():
+            if key in value and isinstance(needs, list):
+                out += [SchemaError(path, f'{where} sets "{key}", which also needs "{n}"') for n in needs
+                        if n not in value]
+        if out:
+            return out
+    if kind == "oneOf":
+        return [SchemaError(path, f"{where} matches more than one of its allowed forms; keep the fields of one")]
+    if kind in ("oneOf", "anyOf"):
+        return [SchemaError(path, f"{where} matches none of its allowed forms; got {shown}")]
+    if kind == "not":
+        return [SchemaError(path, f"{where} has a value or a combination of fields that is not allowed here")]
+    if kind == "contains":
+        return [SchemaError(path, f"{where} has no item of the required form")]
+    return [SchemaError(path, f"{where} is not valid here (schema keyword {kind})")]
+
+
+def _base64_hint(path: Path) -> str:
+    """What to write in a base64 field: a Secret's data has stringData beside it, a caBundle is a PEM
+    bundle, a ConfigMap's binaryData has data beside it."""
+    if path and path[-1] == "caBundle":
+        return "base64-encoded: the PEM bundle encoded once (`base64 -w0 ca.crt`)"
+    if len(path) == 2 and path[0] == "data":
+        return "base64-encoded (for plain text, use stringData in a Secret)"
+    if len(path) == 2 and path[0] == "binaryData":
+        return "base64-encoded (put plain text under data instead)"
+    return "base64-encoded"
+
+
+#: Comparisons a number is held to, by JSON Schema keyword.
+_BOUNDS = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than",
+           "exclusiveMaximum": "less than"}
+#: Size keywords: (what is counted, how).
+_SIZES = {"minLength": ("character", "at least"), "maxLength": ("character", "at most"),
+          "minItems": ("item", "at least"), "maxItems": ("item", "at most"),
+          "minProperties": ("entry", "at least"), "maxProperties": ("entry", "at most")}
+
+
+def _literal(value: object) -> str:
+    """A schema's value as YAML would write it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{_short(value)}"'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else "a value"
+
+
+def _child(path: Path, key: str) -> str:
+    from .findings import render_path
+
+    return render_path((*path, key))
 
 
 # --- the store rules use -------------------------------------------------------------------------
+
+def _null_required(error: SchemaError, data: Any) -> SchemaError:
+    """A required field that is there with a null value: said so, at the field."""
+    node = data
+    for step in error.path:
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return error
+    field = error.missing
+    if field is not None and isinstance(node, dict) and field in node and node[field] is None:
+        path: Path = (*error.path, field)
+        return SchemaError(path, f"{_where(path)} is null, but it is required: give it a value", missing=error.missing)
+    return error
+
+
+def without_nulls(value: Any) -> Any:
+    """`value` with every mapping entry whose value is null left out, as the API server reads it: a
+    null field of a built-in type decodes to its zero value (absent), and a null in a custom resource
+    is pruned from fields that are not nullable. (A required field that is null is then missing.)
+    Returns `value` itself when it holds no null entry."""
+    if isinstance(value, dict):
+        changed, out = False, {}
+        for key, item in value.items():
+            if item is None:
+                changed = True
+                continue
+            stripped = without_nulls(item) if isinstance(item, (dict, list)) else item
+            changed = changed or stripped is not item
+            out[key] = stripped
+        return out if changed else value
+    if isinstance(value, list):
+        items = [without_nulls(item) if isinstance(item, (dict, list)) else item for item in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    return value
+
 
 #: Kind states whose validation waits for the run phase (every CustomResourceDefinition known).
 DEFERRED_STATES = frozenset({"crd", "unknown", "wrong-version-crd"})
@@ -858,7 +967,7 @@ class SchemaStore:
                 validators[version] = Validator(converted)
             return KindStatus("crd", validators[version])
         served_as = api.kinds.get(kind)
-        if served_as and (group in api.groups or not group):
+        if served_as and (group in api.groups or "." not in group):  # `app/v1`: no CRD can serve it
             return KindStatus("wrong-version", message=(
                 f"{kind} is not served as {api_version} in Kubernetes {self.version}; use "
                 f"{' or '.join(served_as)}"), path=("apiVersion",))
@@ -883,8 +992,13 @@ class SchemaStore:
             out.append(SchemaError(status.path, status.message))
         elif status.validator is not None:
             seen = set()
-            for error in status.validator.iter_errors(obj.data):
+            data = obj.data
+            if status.validator.is_valid_fast(data) is not True:
+                data = without_nulls(data)
+            for error in status.validator.iter_errors(data):
                 for item in translate(error):
+                    if item.missing is not None and data is not obj.data:
+                        item = _null_required(item, obj.data)
                     if (item.path, item.message) not in seen:
                         seen.add((item.path, item.message))
                         out.append(item)

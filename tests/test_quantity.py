@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from k8slint.quantity import format_quantity, parse_quantity
+from k8slint.quantity import format_quantity, human_quantity, parse_quantity
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -39,3 +39,16 @@ def test_exact_arithmetic() -> None:
 ])
 def test_format(value: Fraction, binary: bool, text: str) -> None:
     assert format_quantity(value, binary) == text
+
+
+@pytest.mark.parametrize(("value", "binary", "shown"), [
+    (Fraction(6802365608064), True, "~6.19Ti"),  # bytes summed over PVCs: never a 13-digit number
+    (Fraction(6802365608064), False, "~6.8T"),
+    (Fraction(5 * 2**30), True, "5Gi"),  # exact when it has a unit
+    (Fraction(1, 2), False, "500m"),
+    (Fraction(64), False, "64"),
+    (Fraction(1234567), True, "~1.18Mi"),
+    (Fraction(10**40), False, "~1e+40"),
+])
+def test_quantities_in_messages_are_in_units(value: Fraction, binary: bool, shown: str) -> None:
+    assert human_quantity(value, binary) == shown

@@ -603,7 +603,7 @@ def test_d10_allowed_template_fields_are_substituted(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     code, out, _ = run("lint", "--format", "json", "p.yaml")
     message = next(f["message"] for f in json.loads(out)["findings"] if f["rule"] == "t")
-    assert message == 'Pod victim at : the object is missing the required field "nonexistent" {braces}'
+    assert message == 'Pod victim at : nonexistent is required but not set {braces}'
 
 
 def test_d11_exclude_globs_cannot_backtrack(tmp_path: Path) -> None:

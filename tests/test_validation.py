@@ -50,6 +50,27 @@ def test_crd_extensions() -> None:
     assert _errors(schema, bad) == [
         ("closed.b", 'unknown field "b" in closed'),
         ("maybe", "maybe must be a string, got the integer 3; quote it (\"3\")"),
-        ("n", "n: 1 is less than or equal to the minimum of 1"),
+        ("n", "n must be greater than 1; got the integer 1"),
         ("port", "port must be an integer or a string, got a list"),
     ]
+
+
+@pytest.mark.parametrize(("schema", "value", "expected"), [
+    ({"const": "v1"}, "v2", 'x must be "v1"; got the string "v2"'),
+    ({"maximum": 10}, 11, "x must be at most 10; got the integer 11"),
+    ({"exclusiveMaximum": 10}, 10, "x must be less than 10; got the integer 10"),
+    ({"minLength": 3}, "ab", "x must have at least 3 characters; it has 2"),
+    ({"maxItems": 1}, [1, 2], "x must have at most 1 item; it has 2"),
+    ({"minProperties": 1}, {}, "x must have at least 1 entry; it has 0"),
+    ({"multipleOf": 5}, 7, "x must be a multiple of 5; got the integer 7"),
+    ({"dependentRequired": {"a": ["b"]}}, {"a": 1}, 'x sets "a", which also needs "b"'),
+    ({"oneOf": [{"required": ["a"]}, {"required": ["b"]}]}, {"a": 1, "b": 2},
+     "x matches more than one of its allowed forms; keep the fields of one"),
+    ({"not": {"required": ["a"]}}, {"a": 1}, "x has a value or a combination of fields that is not allowed here"),
+    ({"contains": {"const": 1}}, [2], "x has no item of the required form"),
+    ({"type": "object", "required": ["name"]}, {}, "x.name is required but not set"),
+])
+def test_every_keyword_is_worded_for_users(schema: dict, value: object, expected: str) -> None:
+    validator = Draft202012Validator({"type": "object", "properties": {"x": schema}})
+    messages = [e.message for err in validator.iter_errors({"x": value}) for e in translate(err)]
+    assert messages == [expected]

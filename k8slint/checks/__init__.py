@@ -11,6 +11,7 @@ from . import (
     probes,
     quantities,
     references,
+    resources,
     schema,
     security,
     selectors,
@@ -20,6 +21,6 @@ from . import (
 )
 
 __all__ = [
-    "admission", "apivalidation", "builtin", "ports", "probes", "quantities", "references", "schema", "security",
-    "selectors", "services", "templates", "volumes",
+    "admission", "apivalidation", "builtin", "ports", "probes", "quantities", "references", "resources", "schema",
+    "security", "selectors", "services", "templates", "volumes",
 ]

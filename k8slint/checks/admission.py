@@ -26,7 +26,7 @@ from ..admission import (
 )
 from ..findings import Path, Related, Severity, Violation
 from ..model import WORKLOAD_KINDS, K8sObject, as_dict, as_list, get_in
-from ..quantity import format_quantity, parse_quantity
+from ..quantity import format_quantity, human_quantity, parse_quantity
 from ..registry import Context, rule
 
 _LIMITRANGER = "plugin/pkg/admission/limitranger/admission.go"
@@ -36,7 +36,7 @@ _MAX_MILLI = (2**63 - 1) // 1000  # resource.MaxMilliValue
 
 def show(name: str, amount: Fraction) -> str:
     binary = name.split("/")[-1].split(".")[-1] in ("memory", "storage", "ephemeral-storage") or "hugepages" in name
-    return format_quantity(amount, binary=binary)
+    return human_quantity(amount, binary=binary)
 
 
 def _enforced_units(*amounts: Fraction) -> list[Fraction]:
@@ -484,6 +484,15 @@ def _usage(quota: K8sObject, ctx: Context) -> dict[str, list[tuple[K8sObject, Fr
     return usage
 
 
+def _merged(charges: list[tuple[K8sObject, Fraction, str]]) -> list[tuple[K8sObject, Fraction, str]]:
+    """One entry per object (a PVC charged twice is listed once, with its total), largest first."""
+    by_object: dict[int, tuple[K8sObject, Fraction, str]] = {}
+    for obj, amount, how in charges:
+        seen = by_object.get(id(obj))
+        by_object[id(obj)] = (obj, amount, how) if seen is None else (obj, seen[1] + amount, "")
+    return sorted(by_object.values(), key=lambda c: -c[1])
+
+
 @rule(
     "quota-exceeded",
     severity=Severity.ERROR,
@@ -524,7 +533,7 @@ def quota_exceeded(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         total = sum((amount for _, amount, _ in charges), Fraction(0))
         if total <= limit.amount:
             continue
-        charges = sorted(charges, key=lambda c: -c[1])
+        charges = _merged(charges)
         parts = [f"{o.kind} {o.name} {show(name, amount)}" + (f" ({how})" if how else "")
                  for o, amount, how in charges[:3]]
         if len(charges) > 3:

@@ -27,9 +27,11 @@ REGISTRY.add(Rule(
     severity=Severity.ERROR,
     summary="A mapping repeats a key.",
     why=(
-        "Kubernetes' YAML decoder keeps only one of the values (or rejects the object in strict "
-        "mode), so half of what you wrote is silently discarded: a second `selector:` or "
-        "`containers:` replaces the first."
+        "kubectl and Helm decode YAML keeping the last value of a repeated key without a word (checked "
+        "with kubectl 1.37), so half of what you wrote is silently discarded: a second `selector:` or "
+        "`containers:` replaces the first. Kustomize refuses to build (`mapping key \"x\" already "
+        "defined`). A second `apiVersion` and `kind` at the top of a document usually means two "
+        "documents without the `---` between them."
     ),
     remediation="Remove or merge the repeated key; k8slint, like kubectl, keeps the last value.",
     kinds=None,

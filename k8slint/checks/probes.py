@@ -101,11 +101,12 @@ def missing_startup_probe(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
 @rule(
     "probe-port-undefined",
     severity=Severity.ERROR,
-    summary="An httpGet or tcpSocket probe names a port the container does not declare.",
+    summary="An httpGet or tcpSocket probe names a port the container does not declare (or declares for UDP).",
     why=(
         "A named probe port is resolved against the `ports[].name` of the same container only. "
         "When the name is not there, the kubelet cannot run the probe: a liveness probe then "
-        "restarts the container forever, a readiness probe keeps the pod out of its Services."
+        "restarts the container forever, a readiness probe keeps the pod out of its Services. A name "
+        "declared for UDP resolves, but the probe connects over TCP and fails the same way."
     ),
     remediation=(
         "Use a name from this container's `ports[].name`, declare the port with that name, or "
@@ -113,7 +114,10 @@ def missing_startup_probe(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     ),
     kinds=WORKLOAD_KINDS,
     exemptions=(
-        "Numeric probe ports: Kubernetes does not require declaring them.",
+        "Numeric probe ports, declared or not: the kubelet probes the pod's IP at that port either way. "
+        "kube-linter's liveness-port check reports numbers the container does not declare; k8slint does "
+        "not, because healthy manifests do it on purpose (ingress-nginx's controller declares 80, 443 and "
+        "8443 and probes its health port 10254).",
         "Ports declared by another container of the pod do not count: probes resolve names in "
         "their own container only.",
     ),
@@ -121,14 +125,19 @@ def missing_startup_probe(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
 )
 def probe_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     for container in obj.containers():
-        names: set[str] = {
-            p["name"] for p in as_list(container.data.get("ports"))
-            if isinstance(p, dict) and isinstance(p.get("name"), str)
-        }
+        ports = [p for p in as_list(container.data.get("ports")) if isinstance(p, dict)]
+        protocols = {p["name"]: str(p.get("protocol") or "TCP") for p in ports if isinstance(p.get("name"), str)}
         for probe in _PROBES:
             for handler in ("httpGet", "tcpSocket"):
                 port = as_dict(as_dict(container.data.get(probe)).get(handler)).get("port")
-                if not isinstance(port, str) or port in names:
+                where = (*container.path, probe, handler, "port")
+                if not isinstance(port, str):
+                    continue
+                if port in protocols:
+                    if protocols[port] != "TCP":
+                        yield Violation(where, (
+                            f'{probe} of container "{container.name}" uses port "{port}", which is declared with '
+                            f"protocol {protocols[port]}: {handler} probes connect over TCP"))
                     continue
                 message = (
                     f'{probe} of container "{container.name}" uses port "{port}", which the '
@@ -136,7 +145,7 @@ def probe_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
                 )
                 if port.isdigit():
                     message += f"; write the number without quotes (port: {port})"
-                elif names:
-                    declared = ", ".join(sorted(names))
+                elif protocols:
+                    declared = ", ".join(sorted(protocols))
                     message += f" (declared: {declared})"
-                yield Violation((*container.path, probe, handler, "port"), message)
+                yield Violation(where, message)

@@ -145,6 +145,13 @@ def deprecated_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
 def unknown_kind(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     status = ctx.schemas.status(obj.api_version, obj.kind)
     if status.state == "unknown" and ctx.schemas.first_of_kind(obj):
+        group = obj.api_version.rpartition("/")[0]
+        if "." not in group:
+            yield Violation(("apiVersion",), (
+                f'{obj.kind} ({obj.api_version}) is not a Kubernetes API: "{group or obj.api_version}" is no '
+                "built-in API group, and custom resource groups contain a dot; if this document is not "
+                "meant for a cluster, exclude its file"))
+            return
         yield Violation(("kind",), (
             f"no schema for {obj.kind} ({obj.api_version}): objects of this kind are not validated; "
             "add its CustomResourceDefinition to the run or pass it with --crd"

@@ -81,10 +81,15 @@ def _key_schema(what: str) -> dict[str, Any]:
     }
 
 
+#: Image references that a build tool replaces before deploying: `ko://github.com/org/app/cmd/server`
+#: becomes `registry/app@sha256:...` when `ko resolve` or `ko apply` runs. They are not tags.
+BUILD_TIME_PREFIXES = ("ko://",)
+
+
 def _images(obj: K8sObject) -> Iterator[tuple[Path, str, str]]:
     for container in obj.containers():
         image = container.data.get("image")
-        if isinstance(image, str):
+        if isinstance(image, str) and not image.startswith(BUILD_TIME_PREFIXES):
             yield (*container.path, "image"), image, container.name
 
 

@@ -82,8 +82,13 @@ class ObjectIndex:
         # (label key, label value) -> pod-creating objects of any namespace
         self._labels_any: dict[tuple[str, str], list[K8sObject]] = defaultdict(list)
         self._custom: dict[tuple[str | None, str], K8sObject] = {}
+        # namespace -> (custom resource, the labels of its spec.template): OpenShift DeploymentConfigs,
+        # Argo Rollouts, OpenKruise CloneSets and the like create pods from a template of their own
+        self._custom_templates: dict[str | None, list[tuple[K8sObject, dict[str, Any]]]] = defaultdict(list)
         self._matches: dict[tuple[str | None, tuple[tuple[str, str], ...]], list[K8sObject]] = {}
         self._claimed: dict[tuple[str, str | None], set[int]] = {}
+        self._folders: dict[str | None, dict[str, list[K8sObject]]] = {}
+        self._namespaces_of: dict[tuple[str, str], list[str | None]] | None = None
         self.kinds: set[str] = set()
         for obj in self.objects:
             self.kinds.add(obj.kind)
@@ -92,6 +97,9 @@ class ObjectIndex:
             self._by_ns[obj.namespace].append(obj)
             if is_custom_resource(obj):
                 self._custom.setdefault((obj.namespace, obj.name), obj)
+                template = as_dict(as_dict(as_dict(obj.data.get("spec")).get("template")).get("metadata"))
+                if isinstance(template.get("labels"), dict):
+                    self._custom_templates[obj.namespace].append((obj, template["labels"]))
             labels = obj.pod_labels()
             if labels is not None:
                 self._templates[obj.namespace].append(obj)
@@ -105,6 +113,14 @@ class ObjectIndex:
         `near`, only the definitions nearest to it, see `prefer`)."""
         return prefer(self._by_key.get((kind, namespace, name), []), near)
 
+    def namespaces_of(self, kind: str, name: str) -> list[str | None]:
+        """The namespaces holding an object of that kind and name (indexed once, on first use)."""
+        if self._namespaces_of is None:
+            self._namespaces_of = defaultdict(list)
+            for kind_, namespace, name_ in self._by_key:
+                self._namespaces_of[(kind_, name_)].append(namespace)
+        return self._namespaces_of.get((kind, name), [])
+
     def in_namespace(self, namespace: str | None, kinds: Iterable[str] | None = None) -> list[K8sObject]:
         """Objects of `namespace` (only of `kinds` when given)."""
         if kinds is None:
@@ -116,6 +132,20 @@ class ObjectIndex:
 
     def custom_resource(self, namespace: str | None, name: str) -> K8sObject | None:
         return self._custom.get((namespace, name))
+
+    def custom_templates(self, namespace: str | None) -> Sequence[tuple[K8sObject, dict[str, Any]]]:
+        """Custom resources of `namespace` with a pod template of their own (spec.template.metadata.labels),
+        with those labels: the pods their controllers create."""
+        return self._custom_templates.get(namespace, ())
+
+    def templates_in_folder(self, namespace: str | None, folder: str) -> Sequence[K8sObject]:
+        """Pod-creating objects of `namespace` defined in files of `folder` (grouped once per namespace)."""
+        groups = self._folders.get(namespace)
+        if groups is None:
+            groups = self._folders[namespace] = defaultdict(list)
+            for obj in self.pod_templates(namespace):
+                groups[os.path.dirname(obj.file)].append(obj)
+        return groups.get(folder, ())
 
     def pod_templates(self, namespace: str | None) -> Sequence[K8sObject]:
         """Objects in `namespace` that create pods (Pods and workloads with a pod template)."""

@@ -112,3 +112,19 @@ def test_list_items_keep_their_own_positions() -> None:
     assert (f.location.line, f.location.column) == (17, 11)
     assert f.path == "spec.containers[0]"
     assert result.objects == 2  # the ConfigMap and the Pod; the empty ServiceList has none
+
+
+def test_non_kubernetes_api_versions_are_skipped_and_typos_reported(tmp_path: Path) -> None:
+    (tmp_path / "skaffold.yaml").write_text("apiVersion: skaffold/v4beta6\nkind: Config\nbuild: {artifacts: []}\n")
+    (tmp_path / "typo.yaml").write_text("apiVersion: app/v1\nkind: Deployment\nmetadata: {name: web}\n")
+    (tmp_path / "widget.yaml").write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
+    result = lint(tmp_path)
+    files = {Path(f.name).name: f for f in result.files}
+    assert files["skaffold.yaml"].status == "skipped" and "skaffold/v4beta6" in (files["skaffold.yaml"].reason or "")
+    by_file = {(Path(f.location.file).name, f.rule): f.message for f in result.findings}
+    assert by_file == {
+        ("typo.yaml", "schema-violation"): "Deployment is not served as app/v1 in Kubernetes 1.37; use apps/v1",
+        ("widget.yaml", "unknown-kind"): (
+            "no schema for Widget (example.com/v1): objects of this kind are not validated; "
+            "add its CustomResourceDefinition to the run or pass it with --crd"),
+    }

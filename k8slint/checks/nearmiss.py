@@ -12,12 +12,15 @@ A run is not the cluster: operators create pods at run time, other repositories 
   Pod labelled `app: zzzyb` that serves `http`);
 - a pod template in another namespace of the run that the selector matches exactly.
 
-Otherwise the selected objects are evidently created elsewhere, and nothing is said, unless the
-user declares the run complete (`closed-world`).
+In a namespace of more than a hundred pod templates, near misses are looked for in the selector's own
+file and folder only. Otherwise the selected objects are evidently created elsewhere, and nothing is said, unless the
+user declares the run complete (`closed-world`). Nothing is said either when a custom resource of the
+namespace has a pod template the selector selects (a DeploymentConfig, a Rollout): it creates them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -152,6 +155,29 @@ def _claimed(index: ObjectIndex, obj: K8sObject, template: K8sObject) -> bool:
     return bool(where) and id(template) in index.claimed(obj.kind, obj.namespace, where, plain)
 
 
+#: The most pod templates a near miss is looked for among: all of a namespace up to this many, else
+#: those of the selector's own file and folder (nearest first). It keeps a run linear however many
+#: selectors match nothing, and evidence nearby is what shows intent in a large repository.
+POOL = 100
+
+
+def _pool(index: ObjectIndex, obj: K8sObject) -> Sequence[K8sObject]:
+    everything = index.pod_templates(obj.namespace)
+    if len(everything) <= POOL:
+        return everything
+    nearby = index.templates_in_folder(obj.namespace, os.path.dirname(obj.file))
+    same_file = [t for t in nearby if t.file == obj.file]
+    others = [t for t in nearby if t.file != obj.file]
+    return (same_file + others)[:POOL]
+
+
+def created_by_custom_resource(index: ObjectIndex, obj: K8sObject, requirements: list[Requirement]) -> bool:
+    """Whether a custom resource of the namespace has a pod template the selector selects (an OpenShift
+    DeploymentConfig, an Argo Rollout): its controller creates the selected pods."""
+    return any(all(r.satisfied(labels) for r in requirements)
+               for _, labels in index.custom_templates(obj.namespace))
+
+
 def selector_near_miss(index: ObjectIndex, obj: K8sObject, requirements: list[Requirement],
                        named_ports: Sequence[str] = ()) -> NearMiss | None:
     """The pod template the selector of `obj` was probably meant for (see the module doc)."""
@@ -160,7 +186,7 @@ def selector_near_miss(index: ObjectIndex, obj: K8sObject, requirements: list[Re
     best: tuple[int, K8sObject] | None = None
     candidates: list[tuple[int, K8sObject]] = []
     keys = [r.key for r in requirements]
-    for template in index.pod_templates(obj.namespace):
+    for template in _pool(index, obj):
         labels = template.pod_labels() or {}
         unmet = [r for r in requirements if not r.satisfied(labels)]
         if not unmet:

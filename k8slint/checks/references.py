@@ -8,11 +8,19 @@ from typing import Any
 from ..findings import Path, Related, Severity, Violation
 from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
-from .nearmiss import OPEN_WORLD, label_requirements, name_near_miss, selector_near_miss, show
+from .nearmiss import (
+    OPEN_WORLD,
+    created_by_custom_resource,
+    label_requirements,
+    name_near_miss,
+    selector_near_miss,
+    show,
+)
 from .services import operator_managed
 
 _OPERATOR = ("Selectors naming a custom resource of the namespace (`instance=main` beside an `Alertmanager` "
-             "named `main`): an operator creates those pods.")
+             "named `main`), or selecting the pod template of a custom resource (an OpenShift DeploymentConfig, "
+             "an Argo Rollout): its controller creates those pods.")
 
 
 def _selects_nothing(obj: K8sObject, path: Path, ctx: Context) -> Iterator[Violation]:
@@ -26,6 +34,8 @@ def _selects_nothing(obj: K8sObject, path: Path, ctx: Context) -> Iterator[Viola
     if operator_managed(obj, as_dict(selector.get("matchLabels")), ctx) is not None:
         return
     requirements = label_requirements(selector)
+    if created_by_custom_resource(ctx.index, obj, requirements):
+        return
     miss = selector_near_miss(ctx.index, obj, requirements)
     if miss is None and not (ctx.settings.closed_world and ctx.index.has_pod_templates):
         return
@@ -110,8 +120,7 @@ def _name_hint(ctx: Context, obj: K8sObject, kind: str, name: str) -> str | None
     close = name_near_miss(name, [o.name for o in candidates]) if len(candidates) <= 500 else None
     if close is not None:
         return f' (did you mean "{close}"?)'
-    elsewhere = sorted({o.namespace for o in ctx.index.objects
-                        if o.kind == kind and o.name == name and o.namespace != obj.namespace}, key=str)
+    elsewhere = sorted({ns for ns in ctx.index.namespaces_of(kind, name) if ns != obj.namespace}, key=str)
     if elsewhere:
         return f' ({kind} "{name}" is in namespace "{elsewhere[0]}": references resolve within a namespace only)'
     return None

@@ -95,6 +95,12 @@ def unknown_field(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         "in the migration guide for that kind; or target an older version with `--kube-version`."
     ),
     kinds=None,
+    exemptions=(
+        "Nothing else about the object: every other rule (probes, security, ports, selectors, Ingress "
+        "backends of extensions/v1beta1) still checks it, as kube-score does; only schema validation "
+        "stops, since the target version has no schema for it (where kubeconform says 'could not find "
+        "schema', this rule names the replacement).",
+    ),
     tags=("api-versions",),
 )
 def removed_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:

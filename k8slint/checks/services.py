@@ -8,7 +8,7 @@ from typing import Any
 from ..findings import Related, Severity, Violation
 from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
-from .nearmiss import OPEN_WORLD, map_requirements, selector_near_miss
+from .nearmiss import OPEN_WORLD, created_by_custom_resource, map_requirements, selector_near_miss
 
 
 def _selector(svc: K8sObject) -> dict[str, Any] | None:
@@ -57,7 +57,8 @@ def _show_selector(selector: dict[str, Any]) -> str:
         "ExternalName Services and Services without a selector (backed by manually managed "
         "Endpoints or EndpointSlices).",
         "Services whose selector names a custom resource of their namespace (`instance=main` beside "
-        "an `Alertmanager` named `main`): an operator creates those pods.",
+        "an `Alertmanager` named `main`), or selects the pod template of a custom resource (an OpenShift "
+        "DeploymentConfig, an Argo Rollout): its controller creates those pods.",
         "Pod templates in other files or folders of the same run do count; other namespaces never do.",
     ),
     tags=("services", "cross-object"),
@@ -70,7 +71,10 @@ def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violatio
         return
     named = [str(p.get("targetPort")) for p in as_list(get_in(obj.data, ("spec", "ports")))
              if isinstance(p, dict) and isinstance(p.get("targetPort"), str) and not p["targetPort"].isdigit()]
-    miss = selector_near_miss(ctx.index, obj, map_requirements(selector), named)
+    requirements = map_requirements(selector)
+    if created_by_custom_resource(ctx.index, obj, requirements):
+        return
+    miss = selector_near_miss(ctx.index, obj, requirements, named)
     if miss is None and not (ctx.settings.closed_world and ctx.index.has_pod_templates):
         return  # the pods come from somewhere this run does not show
     message = f"selector {_show_selector(selector)} matches no pod template in namespace \"{obj.namespace}\""

@@ -144,7 +144,7 @@ class Engine:
         self.options = options or LintOptions()
         enabled = self.options.enabled
         self.rules: list[Rule] = [r for r in REGISTRY if r.id in enabled and not r.builtin]
-        self._by_kind: dict[tuple[str, str], list[Rule]] = {}
+        self._by_kind: dict[tuple[tuple[str, ...], str], list[Rule]] = {}
         self.version = self.options.kube_version or default_version()
         self._object_schemas: SchemaStore | None = None
         self._mappers: dict[str, SourceMapper] = {}
@@ -156,14 +156,17 @@ class Engine:
         # object phase (less memory, less to send back from worker processes)
         run_rules = [r for r in self.rules if r.phase == "run"]
         self._run_kinds: set[str] | None = None  # None: keep every object whole
-        if not any(r.kinds is None and r.id != "unknown-kind" for r in run_rules):  # unknown-kind: identity only
+        # rules tagged identity-only (unknown-kind, duplicate-object) read apiVersion, kind, namespace and name only
+        if not any(r.kinds is None and "identity-only" not in r.tags for r in run_rules):
             self._run_kinds = set(_RUN_PHASE_KINDS).union(*(r.kinds for r in run_rules if r.kinds is not None))
 
-    def _rules_for(self, kind: str, phase: str) -> list[Rule]:
-        key = (kind, phase)
+    def _rules_for(self, kinds: tuple[str, ...], phase: str) -> list[Rule]:
+        """The rules of `phase` for an object looked up under `kinds` (K8sObject.rule_kinds)."""
+        key = (kinds, phase)
         rules = self._by_kind.get(key)
         if rules is None:
-            rules = [r for r in self.rules if (r.kinds is None or kind in r.kinds) and r.phase in (phase, "both")]
+            rules = [r for r in self.rules if (r.kinds is None or not r.kinds.isdisjoint(kinds))
+                     and r.phase in (phase, "both")]
             self._by_kind[key] = rules
         return rules
 
@@ -490,7 +493,7 @@ class Engine:
         pending: list[tuple[Rule, K8sObject, Violation, Suppression | None]] = []
         for obj in objects:
             suppressed: dict[str, Suppression] = getattr(obj, "suppressions", {})
-            for rule in self._rules_for(obj.kind, phase):
+            for rule in self._rules_for(obj.rule_kinds, phase):
                 assert rule.check is not None
                 violations: list[Violation] = []
                 try:
@@ -663,9 +666,12 @@ def _fold_owned(objects: list[K8sObject], context: list[K8sObject],
 
 
 def _identity(obj: K8sObject) -> dict[str, Any]:
-    """What is left of an object the run phase only counts (quota object counts) or names."""
+    """What is left of an object the run phase only counts (quota object counts) or names; its uid and
+    ownerReferences stay, for folding owned objects into their controller."""
+    meta = obj.data.get("metadata") if isinstance(obj.data, dict) else None
+    kept = {k: meta[k] for k in ("uid", "ownerReferences") if isinstance(meta, dict) and k in meta}
     return {"apiVersion": obj.api_version, "kind": obj.kind,
-            "metadata": {"name": obj.name, **({"namespace": obj.namespace} if obj.namespace else {})}}
+            "metadata": {"name": obj.name, **({"namespace": obj.namespace} if obj.namespace else {}), **kept}}
 
 
 def _is_crd(obj: K8sObject) -> bool:

@@ -11,24 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .model import K8sObject, as_dict, as_list, map_selector_matches, selector_matches
+from .model import BUILTIN_GROUPS, K8sObject, as_dict, as_list, map_selector_matches, selector_matches
 
-# API groups served by Kubernetes itself (every group of the bundled schemas, 1.25 to 1.37, and the
-# removed `extensions`; tests/test_validation.py keeps the list complete). Objects of any other
-# group are custom resources, including the many add-on groups that end in `.k8s.io` (Gateway API's
-# gateway.networking.k8s.io, snapshot.storage.k8s.io, ...).
-BUILTIN_GROUPS = frozenset({
-    "", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps",
-    "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch", "certificates.k8s.io",
-    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "extensions", "flowcontrol.apiserver.k8s.io",
-    "internal.apiserver.k8s.io", "lifecycle.k8s.io", "networking.k8s.io", "node.k8s.io", "policy",
-    "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io",
-    "storagemigration.k8s.io",
-})
-
+__all__ = ["BUILTIN_GROUPS", "ObjectIndex", "is_custom_resource", "owned_by_controllers", "prefer"]
 
 def is_custom_resource(obj: K8sObject) -> bool:
-    return obj.api_version.rpartition("/")[0] not in BUILTIN_GROUPS
+    return obj.custom
 
 
 def prefer(objects: Sequence[K8sObject], near: K8sObject | None) -> list[K8sObject]:
@@ -82,9 +70,6 @@ class ObjectIndex:
         # (label key, label value) -> pod-creating objects of any namespace
         self._labels_any: dict[tuple[str, str], list[K8sObject]] = defaultdict(list)
         self._custom: dict[tuple[str | None, str], K8sObject] = {}
-        # namespace -> (custom resource, the labels of its spec.template): OpenShift DeploymentConfigs,
-        # Argo Rollouts, OpenKruise CloneSets and the like create pods from a template of their own
-        self._custom_templates: dict[str | None, list[tuple[K8sObject, dict[str, Any]]]] = defaultdict(list)
         self._matches: dict[tuple[str | None, tuple[tuple[str, str], ...]], list[K8sObject]] = {}
         self._claimed: dict[tuple[str, str | None], set[int]] = {}
         self._folders: dict[str | None, dict[str, list[K8sObject]]] = {}
@@ -97,9 +82,6 @@ class ObjectIndex:
             self._by_ns[obj.namespace].append(obj)
             if is_custom_resource(obj):
                 self._custom.setdefault((obj.namespace, obj.name), obj)
-                template = as_dict(as_dict(as_dict(obj.data.get("spec")).get("template")).get("metadata"))
-                if isinstance(template.get("labels"), dict):
-                    self._custom_templates[obj.namespace].append((obj, template["labels"]))
             labels = obj.pod_labels()
             if labels is not None:
                 self._templates[obj.namespace].append(obj)
@@ -132,11 +114,6 @@ class ObjectIndex:
 
     def custom_resource(self, namespace: str | None, name: str) -> K8sObject | None:
         return self._custom.get((namespace, name))
-
-    def custom_templates(self, namespace: str | None) -> Sequence[tuple[K8sObject, dict[str, Any]]]:
-        """Custom resources of `namespace` with a pod template of their own (spec.template.metadata.labels),
-        with those labels: the pods their controllers create."""
-        return self._custom_templates.get(namespace, ())
 
     def templates_in_folder(self, namespace: str | None, folder: str) -> Sequence[K8sObject]:
         """Pod-creating objects of `namespace` defined in files of `folder` (grouped once per namespace)."""

@@ -24,6 +24,24 @@ CLUSTER_SCOPED_KINDS = frozenset({
     "VolumeAttributesClass", "DeviceClass", "ResourceSlice",
 })
 
+# API groups served by Kubernetes itself (every group of the bundled schemas, 1.25 to 1.37, and the
+# removed `extensions`; tests/test_validation.py keeps the list complete). Objects of any other
+# group are custom resources, including the many add-on groups that end in `.k8s.io` (Gateway API's
+# gateway.networking.k8s.io, snapshot.storage.k8s.io, ...).
+BUILTIN_GROUPS = frozenset({
+    "", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps",
+    "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch", "certificates.k8s.io",
+    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "extensions", "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io", "lifecycle.k8s.io", "networking.k8s.io", "node.k8s.io", "policy",
+    "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io",
+    "storagemigration.k8s.io",
+})
+
+#: The kind under which rules see custom resources that carry a pod template of their own
+#: (`spec.template.spec.containers`: Argo Rollouts, OpenKruise CloneSets and Advanced StatefulSets,
+#: OpenShift DeploymentConfigs, ...). Rules for workloads list it in their kinds.
+CUSTOM_WORKLOAD = "(custom resource with a pod template)"
+
 # Where each workload kind keeps its pod template (the object containing `metadata` and `spec`).
 POD_TEMPLATE_PATHS: dict[str, Path] = {
     "Deployment": ("spec", "template"),
@@ -35,10 +53,11 @@ POD_TEMPLATE_PATHS: dict[str, Path] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "PodTemplate": ("template",),
 }
-WORKLOAD_KINDS = frozenset({"Pod", *POD_TEMPLATE_PATHS} - {"PodTemplate"})
-#: Pod templates whose pods run until deleted (probe rules apply to these).
+WORKLOAD_KINDS = frozenset({"Pod", *POD_TEMPLATE_PATHS, CUSTOM_WORKLOAD} - {"PodTemplate"})
+#: Pod templates whose pods run until deleted (probe rules apply to these; custom workloads whose kind
+#: ends in "Job" are taken to run to completion).
 LONG_RUNNING_KINDS = frozenset({
-    "Pod", "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet",
+    "Pod", "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", CUSTOM_WORKLOAD,
 })
 
 
@@ -123,11 +142,31 @@ class K8sObject:
     # --- pod templates (computed once: rules ask for them over and over) ----------------------
 
     @cached_property
+    def custom(self) -> bool:
+        """A custom resource: its API group is not one Kubernetes serves itself."""
+        return self.api_version.rpartition("/")[0] not in BUILTIN_GROUPS
+
+    @cached_property
     def pod_template_path(self) -> Path | None:
         """Path to the object holding the pod's `metadata` and `spec` (() for a Pod)."""
+        if self.custom:
+            containers = get_in(self.data, ("spec", "template", "spec", "containers"))
+            return ("spec", "template") if isinstance(containers, list) else None
         if self.kind == "Pod":
             return ()
         return POD_TEMPLATE_PATHS.get(self.kind)
+
+    @property
+    def rule_kinds(self) -> tuple[str, ...]:
+        """The kinds rules are looked up under: the object's own, and CUSTOM_WORKLOAD for a custom
+        resource with a pod template (a job-like one, whose kind ends in "Job", is not long-running)."""
+        if self.custom and self.pod_template_path is not None:
+            return (self.kind, CUSTOM_WORKLOAD)
+        return (self.kind,)
+
+    @property
+    def runs_to_completion(self) -> bool:
+        return self.kind in ("Job", "CronJob") or (self.custom and self.kind.endswith("Job"))
 
     @cached_property
     def pod_spec_path(self) -> Path | None:

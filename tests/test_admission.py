@@ -118,7 +118,8 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
-      containers: [{name: w, image: x, livenessProbe: {grpc: {port: 1}}, readinessProbe: {grpc: {port: 1}}}]
+      containers: [{name: w, image: x, resources: {requests: {cpu: 100m}}, livenessProbe: {grpc: {port: 1}},
+                    readinessProbe: {grpc: {port: 1}}}]
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler

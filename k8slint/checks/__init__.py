@@ -6,6 +6,7 @@ Imports are explicit (no discovery by file name) so the catalog is exactly what 
 from . import (
     admission,
     apivalidation,
+    autoscaling,
     builtin,
     ports,
     probes,
@@ -21,6 +22,6 @@ from . import (
 )
 
 __all__ = [
-    "admission", "apivalidation", "builtin", "ports", "probes", "quantities", "references", "resources", "schema",
-    "security", "selectors", "services", "templates", "volumes",
+    "admission", "apivalidation", "autoscaling", "builtin", "ports", "probes", "quantities", "references",
+    "resources", "schema", "security", "selectors", "services", "templates", "volumes",
 ]

@@ -14,8 +14,9 @@ A run is not the cluster: operators create pods at run time, other repositories 
 
 In a namespace of more than a hundred pod templates, near misses are looked for in the selector's own
 file and folder only. Otherwise the selected objects are evidently created elsewhere, and nothing is said, unless the
-user declares the run complete (`closed-world`). Nothing is said either when a custom resource of the
-namespace has a pod template the selector selects (a DeploymentConfig, a Rollout): it creates them.
+user declares the run complete (`closed-world`).
+(Custom resources with a pod template of their own, a DeploymentConfig or a Rollout, are pod templates
+like Deployments: a selector that selects theirs matches.)
 """
 
 from __future__ import annotations
@@ -169,13 +170,6 @@ def _pool(index: ObjectIndex, obj: K8sObject) -> Sequence[K8sObject]:
     same_file = [t for t in nearby if t.file == obj.file]
     others = [t for t in nearby if t.file != obj.file]
     return (same_file + others)[:POOL]
-
-
-def created_by_custom_resource(index: ObjectIndex, obj: K8sObject, requirements: list[Requirement]) -> bool:
-    """Whether a custom resource of the namespace has a pod template the selector selects (an OpenShift
-    DeploymentConfig, an Argo Rollout): its controller creates the selected pods."""
-    return any(all(r.satisfied(labels) for r in requirements)
-               for _, labels in index.custom_templates(obj.namespace))
 
 
 def selector_near_miss(index: ObjectIndex, obj: K8sObject, requirements: list[Requirement],

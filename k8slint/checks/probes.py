@@ -12,11 +12,12 @@ _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
 _SCOPE = (
     "Containers of long-running pods: Pod, Deployment, ReplicaSet, ReplicationController, "
-    "StatefulSet and DaemonSet templates."
+    "StatefulSet and DaemonSet templates, and custom resources with a pod template of their own "
+    "(Argo Rollout, OpenKruise CloneSet, OpenShift DeploymentConfig)."
 )
 _EXEMPT = (
-    "Job and CronJob pods, and bare Pods with `restartPolicy: Never` or `OnFailure`: they run to "
-    "completion.",
+    "Job and CronJob pods, custom resources whose kind ends in Job, and bare Pods with `restartPolicy: "
+    "Never` or `OnFailure`: they run to completion.",
     "Init containers, except restartable sidecars (`restartPolicy: Always`), which are held to "
     "the same rule as regular containers.",
 )
@@ -24,6 +25,8 @@ _EXEMPT = (
 
 def _long_running_containers(obj: K8sObject) -> Iterator[Container]:
     if obj.kind == "Pod" and as_dict(obj.data.get("spec")).get("restartPolicy") in ("Never", "OnFailure"):
+        return
+    if obj.runs_to_completion:  # a custom resource whose kind ends in Job (OpenKruise BroadcastJob)
         return
     for container in obj.containers():
         if container.long_running:

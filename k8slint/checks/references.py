@@ -10,7 +10,6 @@ from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
 from .nearmiss import (
     OPEN_WORLD,
-    created_by_custom_resource,
     label_requirements,
     name_near_miss,
     selector_near_miss,
@@ -34,8 +33,6 @@ def _selects_nothing(obj: K8sObject, path: Path, ctx: Context) -> Iterator[Viola
     if operator_managed(obj, as_dict(selector.get("matchLabels")), ctx) is not None:
         return
     requirements = label_requirements(selector)
-    if created_by_custom_resource(ctx.index, obj, requirements):
-        return
     miss = selector_near_miss(ctx.index, obj, requirements)
     if miss is None and not (ctx.settings.closed_world and ctx.index.has_pod_templates):
         return
@@ -221,7 +218,7 @@ def ingress_backend_missing(obj: K8sObject, ctx: Context) -> Iterator[Violation]
         "Objects whose controller is in the run (the Pods of a ReplicaSet in a `kubectl get -o yaml` dump): "
         "they are folded into their controller.",
     ),
-    tags=("reliability", "cross-object"),
+    tags=("reliability", "cross-object", "identity-only"),
 )
 def duplicate_object(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     group = obj.api_version.rpartition("/")[0]

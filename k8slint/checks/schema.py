@@ -146,7 +146,7 @@ def deprecated_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         "disable this rule if you do not want custom resources validated."
     ),
     kinds=None,
-    tags=("schema", "run-scope"),
+    tags=("schema", "run-scope", "identity-only"),
 )
 def unknown_kind(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     status = ctx.schemas.status(obj.api_version, obj.kind)

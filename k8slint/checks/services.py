@@ -8,7 +8,7 @@ from typing import Any
 from ..findings import Related, Severity, Violation
 from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
-from .nearmiss import OPEN_WORLD, created_by_custom_resource, map_requirements, selector_near_miss
+from .nearmiss import OPEN_WORLD, map_requirements, selector_near_miss
 
 
 def _selector(svc: K8sObject) -> dict[str, Any] | None:
@@ -72,8 +72,6 @@ def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violatio
     named = [str(p.get("targetPort")) for p in as_list(get_in(obj.data, ("spec", "ports")))
              if isinstance(p, dict) and isinstance(p.get("targetPort"), str) and not p["targetPort"].isdigit()]
     requirements = map_requirements(selector)
-    if created_by_custom_resource(ctx.index, obj, requirements):
-        return
     miss = selector_near_miss(ctx.index, obj, requirements, named)
     if miss is None and not (ctx.settings.closed_world and ctx.index.has_pod_templates):
         return  # the pods come from somewhere this run does not show

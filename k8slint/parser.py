@@ -311,7 +311,7 @@ def parse(text: str, source: str) -> ParseResult:
     textmap = TextMap(text)
     if _depth_bound(text) <= _SAFE_BOUND:
         try:
-            nodes = list(_compose_all(text))
+            nodes = _compose_lenient(text)
         except YAMLError:
             pass
         else:
@@ -319,6 +319,51 @@ def parse(text: str, source: str) -> ParseResult:
             return result
     _parse_split(text, source, textmap, result)
     return result
+
+
+#: Stands in for a ':' that libyaml refuses and go-yaml accepts (same length: positions do not move).
+_COLON = "\ue000"
+_MAX_COLONS = 256
+
+
+def _compose_lenient(text: str) -> list[Node]:
+    """Compose like go-yaml (kubectl): libyaml refuses a ':' followed by a non-space inside a plain scalar
+    of a flow collection (`containers: [{name: c, image: busybox:1.36}]`: "found unexpected ':'"), which
+    go-yaml, and so kubectl, reads as part of the value. Such colons are swapped for a private-use
+    character and restored in the composed scalars."""
+    swapped = 0
+    placeholder_free = _COLON not in text  # else restoring would change the user's own characters
+    while True:
+        try:
+            nodes = list(_compose_all(text))
+        except MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            if (exc.problem != "found unexpected ':'" or mark is None or swapped >= _MAX_COLONS
+                    or not placeholder_free or not 0 <= mark.index < len(text) or text[mark.index] != ":"):
+                raise
+            text = text[:mark.index] + _COLON + text[mark.index + 1:]
+            swapped += 1
+            continue
+        if swapped:
+            _restore_colons(nodes)
+        return nodes
+
+
+def _restore_colons(nodes: list[Node]) -> None:
+    seen: set[int] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.__class__ is ScalarNode:
+            if _COLON in node.value:
+                node.value = node.value.replace(_COLON, ":")
+        elif node.__class__ is MappingNode:
+            stack.extend(child for pair in node.value for child in pair)
+        else:
+            stack.extend(node.value)
 
 
 def _directives_only(chunk: str) -> bool:
@@ -355,7 +400,7 @@ def _parse_split(text: str, source: str, textmap: TextMap, result: ParseResult) 
                         "was not linted",
                     ))
                     continue
-            nodes = list(_compose_all(chunk))
+            nodes = _compose_lenient(chunk)
         except YAMLError as exc:
             result.problems.append(_syntax_problem(exc, chunk, begin, line, textmap))
             continue

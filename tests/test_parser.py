@@ -142,3 +142,15 @@ def test_json_input() -> None:
     doc, problems = one('{\n\t"apiVersion": "v1",\n\t"kind": "ConfigMap",\n\t"data": {"a": "b"}\n}\n')
     assert not problems and doc.data["kind"] == "ConfigMap"
     assert doc.locate(("data", "a")) == (4, 11)
+
+
+def test_colons_inside_flow_scalars_as_kubectl_reads_them() -> None:
+    """go-yaml (kubectl 1.37 `label --local -f` prints `image: busybox:1.36`) accepts a ':' followed by a
+    non-space inside a plain scalar of a flow collection; libyaml alone refuses it."""
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: busybox:1.36}]\n"
+    result = parse(text, "p.yaml")
+    assert not result.problems
+    assert result.documents[0].data["spec"]["containers"][0]["image"] == "busybox:1.36"
+    assert result.documents[0].locate(("spec", "containers", 0, "image")) == (5, 26)  # the key, as ever
+    broken = parse("a: {b: x:1\n", "b.yaml")  # still a syntax error: the mapping is never closed
+    assert [p.rule for p in broken.problems] == ["yaml-syntax-error"]

@@ -30,7 +30,8 @@ def options(settings: Settings, found_crd: Discovery, found_context: Discovery) 
     return LintOptions(
         namespace=settings.namespace, enabled=settings.enabled, kube_version=settings.kube_version,
         crd_sources=found_crd.sources, context_sources=found_context.sources,
-        settings=RunSettings(settings.nodes, settings.replicas, settings.closed_world), severities=settings.severities,
+        settings=RunSettings(settings.nodes, settings.replicas, settings.closed_world,
+                             pod_security=settings.pod_security), severities=settings.severities,
         params=settings.params, rule_excludes=settings.rule_excludes, baseline=settings.baseline,
         jobs=settings.jobs, max_file_size=settings.max_file_size,
     )

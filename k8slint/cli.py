@@ -114,6 +114,9 @@ def _given(ctx: click.Context, names: Iterable[str]) -> dict[str, object]:
 @click.option("--closed-world", is_flag=True,
               help="The run is the whole namespace: report every selector or name that matches nothing, not only "
                    "near misses.")
+@click.option("--pod-security", metavar="LEVEL[:VERSION]",
+              help="Pod Security level enforced in namespaces without pod-security.kubernetes.io labels in the run "
+                   "(privileged, baseline or restricted; VERSION latest or v1.N).")
 @click.option("--render/--no-render", default=True, show_default=True,
               help="Render Helm charts and build Kustomize overlays (--no-render reports them as not rendered).")
 @click.option("--stdin-filename", metavar="NAME", help="Name to report standard input (-) as.")
@@ -195,7 +198,7 @@ _SETTINGS_OPTIONS = (
     "namespace", "enable", "disable", "fail_on", "kube_version", "strict", "context", "crd", "nodes", "replicas",
     "jobs", "max_file_size", "baseline", "follow_symlinks", "fail_if_no_objects", "helm_values", "helm_set",
     "helm_set_string", "helm_release", "helm_namespace", "kustomize_allow_remote", "render", "stdin_filename",
-    "closed_world",
+    "closed_world", "pod_security",
 )
 
 

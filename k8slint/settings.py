@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Severity
+from .podsecurity import Defaults
 
 DEFAULT_MAX_FILE_SIZE = 32 * 1024 * 1024
 FAIL_ON = ("error", "warning", "info", "never")
@@ -88,6 +89,7 @@ class Settings:
     helm: HelmSettings = field(default_factory=HelmSettings)
     kustomize: KustomizeSettings = field(default_factory=KustomizeSettings)
     config_path: str | None = None
+    pod_security: Defaults = field(default_factory=Defaults)
 
 
 def resolve(config: Any, given: Mapping[str, Any]) -> Settings:
@@ -183,10 +185,35 @@ def resolve(config: Any, given: Mapping[str, Any]) -> Settings:
             for i, entry in enumerate(entries or [{}])]
             for chart, entries in (helm.get("charts") or {}).items()},
     )
+    s.pod_security = _pod_security(values.get("pod-security") or {}, given.get("pod_security"))
     kustomize = values.get("kustomize") or {}
     s.kustomize = KustomizeSettings(
         allow_remote=bool(given.get("kustomize_allow_remote", kustomize.get("allow-remote", False))))
     return s
+
+
+def _pod_security(config: dict[str, Any], option: str | None) -> Defaults:
+    """`pod-security:` of the config (validated by its schema), with --pod-security LEVEL[:VERSION] setting
+    the enforce default."""
+    from .podsecurity import Exemptions, LevelVersion, Policy, parse_level, parse_version
+
+    modes: dict[str, LevelVersion] = {}
+    for mode in ("enforce", "audit", "warn"):
+        level = config.get(mode, "privileged")
+        version, _ = parse_version(config.get(f"{mode}-version", "latest"))
+        modes[mode] = LevelVersion(level, version)
+    if option:
+        level_text, _, version_text = option.partition(":")
+        level, error = parse_level(level_text)
+        version, version_error = parse_version(version_text or "latest")
+        if error or version_error or level is None:
+            raise SettingsError(f"{option!r}: give LEVEL or LEVEL:VERSION, LEVEL one of privileged, baseline, "
+                                'restricted and VERSION "latest" or "v1.N"', "--pod-security")
+        modes["enforce"] = LevelVersion(level, version)
+    exempt = config.get("exempt") or {}
+    return Defaults(Policy(modes["enforce"], modes["audit"], modes["warn"]), Exemptions(
+        frozenset(exempt.get("namespaces", ())), frozenset(exempt.get("runtime-classes", ())),
+        frozenset(exempt.get("usernames", ())), config.get("applied-by")))
 
 
 def _sets(value: Any) -> list[str]:

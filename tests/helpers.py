@@ -84,6 +84,10 @@ def fixture_options(files: list[Path]) -> dict[str, object]:
                     options["requires"] = value
                 elif key == "closed-world":
                     options["closed_world"] = True
+                elif key == "pod-security":  # as --pod-security LEVEL[:VERSION]
+                    from k8slint.settings import _pod_security
+
+                    options["pod_security"] = _pod_security({}, value)
                 elif key == "units":  # globs relative to the file's folder, as `units:` in .k8slint.yaml
                     from k8slint.config import glob_matcher
 

@@ -37,6 +37,11 @@ BUILTIN_GROUPS = frozenset({
     "storagemigration.k8s.io",
 })
 
+#: Image references that a build tool replaces before deploying: `ko://github.com/org/app/cmd/server`
+#: becomes `registry/app@sha256:...` when `ko resolve` or `ko apply` runs. They are neither tags nor
+#: references a runtime pulls.
+BUILD_TIME_PREFIXES = ("ko://",)
+
 #: The kind under which rules see custom resources that carry a pod template of their own
 #: (`spec.template.spec.containers`: Argo Rollouts, OpenKruise CloneSets and Advanced StatefulSets,
 #: OpenShift DeploymentConfigs, ...). Rules for workloads list it in their kinds.

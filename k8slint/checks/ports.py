@@ -2,43 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from .. import apivalidation as api
 from ..findings import Path, Severity, Violation
 from ..model import WORKLOAD_KINDS, K8sObject, as_dict, as_list
 from ..registry import Context, rule
-
-_IANA_CHARS = re.compile(r"[-a-z0-9]+\Z")
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-
-
-def iana_service_name_problems(name: str) -> list[str]:
-    """Why `name` is not a valid IANA service name (Kubernetes' IsValidPortName); [] when valid."""
-    problems = []
-    if len(name) > 15:
-        problems.append(f"is {len(name)} characters long (at most 15)")
-    if not _IANA_CHARS.match(name):
-        problems.append("may contain only lowercase letters, digits and '-'")
-    if not any("a" <= ch <= "z" for ch in name):
-        problems.append("must contain at least one letter")
-    if "--" in name:
-        problems.append("must not contain '--'")
-    if name.startswith("-") or name.endswith("-"):
-        problems.append("must not begin or end with '-'")
-    return problems
-
-
-def dns1123_label_problems(name: str) -> list[str]:
-    problems = []
-    if len(name) > 63:
-        problems.append(f"is {len(name)} characters long (at most 63)")
-    if not _DNS1123_LABEL.match(name):
-        problems.append(
-            "must consist of lowercase letters, digits and '-', and start and end with a letter or digit"
-        )
-    return problems
 
 
 def _check(path: Path, name: Any, what: str, problems_of: Any, standard: str) -> Iterator[Violation]:
@@ -49,7 +19,7 @@ def _check(path: Path, name: Any, what: str, problems_of: Any, standard: str) ->
         return
     problems = problems_of(name)
     if problems:
-        yield Violation(path, f'{what} name "{name}" is not a valid {standard}: it ' + "; it ".join(problems))
+        yield Violation(path, f'{what} name "{name}" is not a valid {standard}: ' + "; ".join(problems))
 
 
 @rule(
@@ -75,7 +45,7 @@ def port_name_invalid(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
             if isinstance(port, dict):
                 yield from _check(
                     ("spec", "ports", i, "name"), port.get("name"), "Service port",
-                    dns1123_label_problems, "DNS-1123 label",
+                    api.dns1123_label, "DNS-1123 label",
                 )
         return
     for container in obj.containers():
@@ -83,6 +53,6 @@ def port_name_invalid(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
             if isinstance(port, dict):
                 yield from _check(
                     (*container.path, "ports", i, "name"), port.get("name"),
-                    f'container "{container.name}" port', iana_service_name_problems,
+                    f'container "{container.name}" port', api.iana_port_name,
                     "IANA service name",
                 )

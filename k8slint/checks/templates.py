@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import Path, Violation
-from ..model import K8sObject, as_dict, get_in
+from ..model import BUILD_TIME_PREFIXES, K8sObject, as_dict, get_in
 from ..registry import Check, Context
 
 
@@ -79,11 +79,6 @@ def _key_schema(what: str) -> dict[str, Any]:
                          "description": "check the pod template's metadata instead of the object's"},
         },
     }
-
-
-#: Image references that a build tool replaces before deploying: `ko://github.com/org/app/cmd/server`
-#: becomes `registry/app@sha256:...` when `ko resolve` or `ko apply` runs. They are not tags.
-BUILD_TIME_PREFIXES = ("ko://",)
 
 
 def _images(obj: K8sObject) -> Iterator[tuple[Path, str, str]]:

@@ -15,6 +15,7 @@ from typing import Any
 from .findings import Severity, Violation
 from .index import ObjectIndex
 from .model import K8sObject
+from .podsecurity import Defaults
 from .validation import SchemaStore
 
 _KEBAB = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
@@ -32,6 +33,8 @@ class RunSettings:
     #: the kind of unit being linted: "files" (the plain files of the run), "folder" (a folder listed in
     #: `units:`), "helm" (a rendered chart) or "kustomize" (a built kustomization root)
     unit: str = "files"
+    #: Pod Security admission for namespaces without labels in the run, and the exemptions
+    pod_security: Defaults = field(default_factory=Defaults)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,8 @@ class Rule:
     params_schema: Mapping[str, Any] | None = None
     #: where the rule is declared: "k8slint" for code rules, the pack file for policies
     origin: str = "k8slint"
+    #: the checks a rule that mirrors Kubernetes code makes, each with the source it follows
+    checks: tuple[str, ...] = ()
 
     @property
     def builtin(self) -> bool:
@@ -118,6 +123,7 @@ class Registry:
         exemptions: Iterable[str] = (),
         tags: Iterable[str] = (),
         params_schema: Mapping[str, Any] | None = None,
+        checks: Iterable[str] = (),
     ) -> Callable[[Check], Check]:
         """Decorator declaring a checked rule: the function is the rule's check."""
 
@@ -126,6 +132,7 @@ class Registry:
                 id, severity, _clean(summary), _clean(why), _clean(remediation),
                 None if kinds is None else frozenset(kinds), check, enabled,
                 _clean(severity_note), tuple(_clean(e) for e in exemptions), tuple(tags), params_schema,
+                checks=tuple(_clean(c) for c in checks),
             ))
             return check
 

@@ -25,6 +25,7 @@ def rule_json(rule: Rule) -> dict[str, Any]:
         "remediation": rule.remediation,
         "kinds": sorted(rule.kinds) if rule.kinds is not None else None,
         "exemptions": list(rule.exemptions),
+        **({"checks": list(rule.checks)} if rule.checks else {}),
         "tags": list(rule.tags),
         "helpUri": rule_url(rule),
     }
@@ -77,6 +78,8 @@ def explain(rule: Rule) -> str:
         "How to fix:",
         f"  {rule.remediation}",
     ]
+    if rule.checks:
+        out += ["", "Checks (and the code each mirrors):"] + [f"  - {c}" for c in rule.checks]
     if rule.exemptions:
         out += ["", "Not flagged:"] + [f"  - {e}" for e in rule.exemptions]
     props = (rule.params_schema or {}).get("properties", {})
@@ -123,6 +126,9 @@ def as_markdown() -> str:
             out.append(f"- **Tags:** {', '.join(r.tags)}")
         out += ["", f"**What it does.** {r.summary}", "", f"**Why it matters.** {r.why}", "",
                 f"**How to fix.** {r.remediation}"]
+        if r.checks:
+            out += ["", "**Checks** (and the code each mirrors):", ""]
+            out += [f"- {c}" for c in r.checks]
         if r.exemptions:
             out += ["", "**Not flagged:**", ""]
             out += [f"- {e}" for e in r.exemptions]

@@ -72,7 +72,7 @@ def test_sarif_results_match_the_json_report(fixture_reports: tuple[dict, dict, 
         assert result["message"]["text"] == finding["message"]
         if finding["object"]:
             obj = finding["object"]
-            expected = "/".join(p for p in (obj["namespace"], obj["kind"], obj["name"]) if p)
+            expected = "/".join(p for p in (obj["namespace"], obj["kind"], obj["name"] or "<unnamed>") if p)
             assert result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == expected
         assert len(result.get("relatedLocations", [])) == len(finding["related"])
     assert run["invocations"][0]["executionSuccessful"] is True

@@ -872,7 +872,8 @@ def test_d24_positions_count_lines_as_editors_do(tmp_path: Path) -> None:
     assert ("bel.yaml", 6, 11, "yaml-syntax-error", False) in spots
     directive = [s for s in spots if s[0] == "directive.yaml"]  # the directive stays with its document
     assert len(directive) == 1 and directive[0][1] >= 8 and directive[0][3] == "yaml-syntax-error"
-    assert {(s[1], s[2]) for s in spots if s[0] == "identity.yaml"} == {(5, 1), (7, 1)}
+    # the broken identities where they are, and the Pod without a name (validation-error) at its document
+    assert {(s[1], s[2]) for s in spots if s[0] == "identity.yaml"} == {(1, 1), (5, 1), (7, 1)}
 
 
 @pytest.mark.parametrize("case", ["closed-stdin", "closed-stdout", "full-disk", "huge-limit", "overflowing-limit",

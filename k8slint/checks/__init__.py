@@ -8,6 +8,7 @@ from . import (
     apivalidation,
     autoscaling,
     builtin,
+    podsecurity,
     ports,
     probes,
     quantities,
@@ -22,6 +23,6 @@ from . import (
 )
 
 __all__ = [
-    "admission", "apivalidation", "autoscaling", "builtin", "ports", "probes", "quantities", "references",
-    "resources", "schema", "security", "selectors", "services", "templates", "volumes",
+    "admission", "apivalidation", "autoscaling", "builtin", "podsecurity", "ports", "probes", "quantities",
+    "references", "resources", "schema", "security", "selectors", "services", "templates", "volumes",
 ]

@@ -48,6 +48,8 @@ def _pascal(rule_id: str) -> str:
 
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
     markdown = [f"**{rule.summary}**", "", rule.why, "", f"**How to fix:** {rule.remediation}"]
+    if rule.checks:
+        markdown += ["", "**Checks:**", *[f"- {c}" for c in rule.checks]]
     if rule.exemptions:
         markdown += ["", "**Not flagged:**", *[f"- {e}" for e in rule.exemptions]]
     text = f"{rule.summary} {rule.why} How to fix: {rule.remediation}"

@@ -156,6 +156,10 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
     inputs = api.Inputs()
     with _progress(fmt, outputs) as (advance, total):
         result = api.lint(paths, settings, advance, inputs, total)
+    if _CONSOLE[0]:
+        import gc
+
+        gc.freeze()  # the run's objects live until the process ends: no collection pass over them again
 
     from .safeio import WriteRefused, identities
 
@@ -402,7 +406,31 @@ def explain_command(rule_id: str, config_path: str | None) -> None:
 
 
 def main() -> None:
-    """The console script: exit codes for every ending (0/1 verdict, 2 problem, 130 interrupted)."""
+    """The console script: exit codes for every ending (0/1 verdict, 2 problem, 130 interrupted).
+
+    Once the reports are written and both streams flushed, the process ends with `os._exit`: freeing
+    every object of a large run one by one (interpreter teardown) would take longer than writing the
+    report. Only here: the library and click's test runner never get there."""
+    try:
+        _main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(exc.code, (int, type(None))):
+            _say(str(exc.code))
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass  # a reader that went away: the verdict is still the run's own
+        os._exit(code)
+
+
+#: True in the console script (main): the process ends after this command
+_CONSOLE = [False]
+
+
+def _main() -> None:
+    _CONSOLE[0] = True
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure:

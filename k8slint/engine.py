@@ -170,18 +170,15 @@ class Engine:
             self._by_kind[key] = rules
         return rules
 
-    def _contexts(self, base: Context) -> dict[str, Context]:
-        """The context each rule sees: the base one, or a copy carrying the rule's parameters."""
+    def _params_of(self) -> dict[str, dict[str, Any]]:
+        """Each parameterised rule's parameters (defaults, then the configuration), computed once."""
         if self._params is None:
             self._params = {}
             for rule in self.rules:
                 params = {**rule.default_params(), **self.options.params.get(rule.id, {})}
                 if params:
                     self._params[rule.id] = params
-        contexts = dict.fromkeys((r.id for r in self.rules), base)
-        for rule_id, params in self._params.items():
-            contexts[rule_id] = dataclasses.replace(base, params=params)
-        return contexts
+        return self._params
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -488,7 +485,17 @@ class Engine:
     # --- rules ----------------------------------------------------------------------------------
 
     def _check(self, objects: list[K8sObject], ctx: Context, phase: str, findings: list[Finding]) -> None:
-        contexts = self._contexts(ctx)
+        params = self._params_of()
+        contexts: dict[str, Context] = {}  # the rule's own context, only for rules with parameters
+
+        def context_of(rule_id: str) -> Context:
+            if rule_id not in params:
+                return ctx
+            found = contexts.get(rule_id)
+            if found is None:
+                found = contexts[rule_id] = dataclasses.replace(ctx, params=params[rule_id])
+            return found
+
         internal = REGISTRY["internal-error"]
         pending: list[tuple[Rule, K8sObject, Violation, Suppression | None]] = []
         for obj in objects:
@@ -497,7 +504,7 @@ class Engine:
                 assert rule.check is not None
                 violations: list[Violation] = []
                 try:
-                    for violation in rule.check(obj, contexts[rule.id]):
+                    for violation in rule.check(obj, context_of(rule.id)):
                         violations.append(violation)
                 except Exception as exc:  # a bug in a rule must not hide the rest of the run
                     message = f"rule {rule.id} crashed on {obj.describe()}: {type(exc).__name__}: {_bounded(str(exc))}"
@@ -587,6 +594,8 @@ class Engine:
         )
 
     def _unknown_suppressions(self, mentions: list[Mention]) -> list[Finding]:
+        if not mentions:
+            return []
         rule = REGISTRY["unknown-suppression"]
         known = {r.id for r in REGISTRY} | {ALL}
         out = []

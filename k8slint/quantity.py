@@ -36,9 +36,29 @@ MAX_QUANTITY = Fraction(10**_MAX_DIGITS)
 _MAX_EXP_DIGITS = 10  # the exponent is parsed as an int32 (strconv.ParseInt(..., 10, 32))
 
 
+_PARSED: dict[tuple[type, object], Fraction | None] = {}
+_PARSED_MAX = 4096
+
+
 def parse_quantity(value: object) -> Fraction | None:
     """The exact value of a quantity, or None when `value` is not one. Magnitudes are capped at
-    MAX_QUANTITY: no input, however long, is converted beyond that."""
+    MAX_QUANTITY: no input, however long, is converted beyond that. Each distinct value is parsed once
+    (manifests repeat `100m` and `128Mi` over and over)."""
+    if value.__class__ not in (str, int, float) or (value.__class__ is str and len(value) > 64):  # type: ignore[arg-type]
+        return _parse_quantity(value)
+    key = (value.__class__, value)
+    found = _PARSED.get(key, _MISSING)
+    if found is _MISSING:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        found = _PARSED[key] = _parse_quantity(value)
+    return found  # type: ignore[return-value]
+
+
+_MISSING = object()
+
+
+def _parse_quantity(value: object) -> Fraction | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -48,7 +48,7 @@ def read_file(path: str, limit: int) -> bytes:
             raise ReadError(f"{what}: not read")
         if info.st_size > limit:
             raise ReadError("larger than the limit", too_large=info.st_size)
-        return _read_bounded(lambda n: os.read(fd, n), limit)
+        return _read_bounded(lambda n: os.read(fd, n), limit, info.st_size + 1)
     except ReadError:
         raise
     except OSError as exc:
@@ -71,12 +71,15 @@ def read_stdin(limit: int) -> bytes:
         raise ReadError(f"cannot read standard input: {exc.strerror or exc}") from exc
 
 
-def _read_bounded(read: Callable[[int], bytes], limit: int) -> bytes:
-    """At most limit + 1 bytes, in chunks: the limit is never allocated up front."""
+def _read_bounded(read: Callable[[int], bytes], limit: int, expected: int = _CHUNK) -> bytes:
+    """At most limit + 1 bytes, in chunks: the limit is never allocated up front. The first read asks
+    for `expected` bytes (a regular file's size + 1: one read, sized to the file, tells its end)."""
     parts: list[bytes] = []
     total = 0
+    size = max(1, min(expected, _CHUNK))
     while total <= limit:
-        chunk = read(min(_CHUNK, limit + 1 - total))
+        chunk = read(min(size, limit + 1 - total))
+        size = _CHUNK
         if not chunk:
             break
         parts.append(chunk)

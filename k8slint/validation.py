@@ -82,47 +82,59 @@ _SUBSCHEMAS = ("items", "additionalProperties", "not", "additionalItems")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 
 
-def _inline_refs(defs: dict[str, Any]) -> None:
-    """Replace every `{"$ref": ".../$defs/X"}` with the definition X itself, in place.
+class _InlinedDefs:
+    """The definitions with every `{"$ref": ".../$defs/X"}` replaced by the definition X itself, each built
+    on first use (one small file validates one or two kinds, not the whole API).
 
     jsonschema resolves a `$ref` through `referencing` on every visit; with the definitions shared
     as plain dicts, validating the real corpus takes 0.24 s instead of 0.39 s. Recursive definitions
     (JSONSchemaProps) become cyclic dicts, which validation only follows as deep as the data goes.
     """
 
-    def inline(schema: Any) -> Any:
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+        self._done: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        found = self._done.get(name)
+        if found is None:
+            found = self._done[name] = {}  # registered first: a definition that refers to itself
+            found.update(self._inline(self._raw[name]))
+        return found
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self._raw else default
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def _inline(self, schema: Any) -> Any:
         if not isinstance(schema, dict):
             return schema
         ref = schema.get("$ref")
+        target = None
         if isinstance(ref, str):
-            target = defs[ref.split("#/$defs/", 1)[1]]
+            target = self[ref.split("#/$defs/", 1)[1]]
             if set(schema) <= {"$ref", "description"}:
                 return target
             schema = {**schema, "allOf": [*schema.get("allOf", []), target]}
             del schema["$ref"]
-        schema.pop("description", None)  # a third of the file, never read
+        out = {k: v for k, v in schema.items() if k != "description"}  # a third of the file, never read
         for key in _SCHEMA_MAPS:
-            if isinstance(schema.get(key), dict):
-                schema[key] = {name: inline(sub) for name, sub in schema[key].items()}
+            if isinstance(out.get(key), dict):
+                out[key] = {name: self._inline(sub) for name, sub in out[key].items()}
         for key in _SUBSCHEMAS:
-            if isinstance(schema.get(key), dict):
-                schema[key] = inline(schema[key])
+            if isinstance(out.get(key), dict):
+                out[key] = self._inline(out[key])
         for key in _SCHEMA_LISTS:
-            if isinstance(schema.get(key), list):
-                schema[key] = [inline(sub) for sub in schema[key]]
-        return schema
-
-    for name in list(defs):
-        defs[name] = inline(defs[name])
+            if isinstance(out.get(key), list):
+                out[key] = [sub if sub is target else self._inline(sub) for sub in out[key]]
+        return out
 
 
 @cache
 def _api(version: str) -> _Api:
-    path = _schema_root() / f"v{version}.0-local-strict" / "_definitions.json"
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle)
-    defs = document["$defs"]
-    _apply_enums(defs)
+    defs = _raw_defs(version)
     gvks: dict[tuple[str, str], str] = {}
     kinds: dict[str, list[str]] = {}
     for name, definition in defs.items():
@@ -133,9 +145,8 @@ def _api(version: str) -> _Api:
         api_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
         gvks[(api_version, gvk["kind"])] = name
         kinds.setdefault(gvk["kind"], []).append(api_version)
-    _inline_refs(defs)
     groups = frozenset(av.rpartition("/")[0] for av, _ in gvks)
-    return _Api(version, defs, gvks, kinds, groups)
+    return _Api(version, _InlinedDefs(defs), gvks, kinds, groups)  # type: ignore[arg-type]
 
 
 def _apply_enums(defs: dict[str, Any]) -> None:
@@ -452,7 +463,8 @@ class Validator:
 
 @cache
 def _raw_defs(version: str) -> dict[str, Any]:
-    """The definitions with their $refs (what jsonschema-rs resolves itself), enums applied."""
+    """The definitions with their $refs (what jsonschema-rs resolves itself), enums applied: the file is
+    read once per version, and never changed after this."""
     path = _schema_root() / f"v{version}.0-local-strict" / "_definitions.json"
     with open(path, encoding="utf-8") as handle:
         defs = json.load(handle)["$defs"]

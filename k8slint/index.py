@@ -115,14 +115,19 @@ class ObjectIndex:
     def custom_resource(self, namespace: str | None, name: str) -> K8sObject | None:
         return self._custom.get((namespace, name))
 
-    def templates_in_folder(self, namespace: str | None, folder: str) -> Sequence[K8sObject]:
-        """Pod-creating objects of `namespace` defined in files of `folder` (grouped once per namespace)."""
+    def templates_near(self, namespace: str | None, file: str,
+                       limit: int) -> tuple[Sequence[K8sObject], Sequence[K8sObject]]:
+        """Pod-creating objects of `namespace` defined in `file`, and at most `limit` of those in the other
+        files of its folder (grouped once per namespace)."""
         groups = self._folders.get(namespace)
         if groups is None:
             groups = self._folders[namespace] = defaultdict(list)
             for obj in self.pod_templates(namespace):
-                groups[os.path.dirname(obj.file)].append(obj)
-        return groups.get(folder, ())
+                groups[obj.file].append(obj)
+                groups[os.path.dirname(obj.file) + "/"].append(obj)
+        same_file = groups.get(file, ())
+        in_folder = groups.get(os.path.dirname(file) + "/", ())
+        return same_file, [t for t in in_folder[:limit + len(same_file)] if t.doc.source != file][:limit]
 
     def pod_templates(self, namespace: str | None) -> Sequence[K8sObject]:
         """Objects in `namespace` that create pods (Pods and workloads with a pod template)."""

@@ -21,7 +21,6 @@ like Deployments: a selector that selects theirs matches.)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -166,10 +165,8 @@ def _pool(index: ObjectIndex, obj: K8sObject) -> Sequence[K8sObject]:
     everything = index.pod_templates(obj.namespace)
     if len(everything) <= POOL:
         return everything
-    nearby = index.templates_in_folder(obj.namespace, os.path.dirname(obj.file))
-    same_file = [t for t in nearby if t.file == obj.file]
-    others = [t for t in nearby if t.file != obj.file]
-    return (same_file + others)[:POOL]
+    same_file, folder = index.templates_near(obj.namespace, obj.file, POOL)
+    return [*same_file[:POOL], *folder[:POOL - min(len(same_file), POOL)]]
 
 
 def selector_near_miss(index: ObjectIndex, obj: K8sObject, requirements: list[Requirement],

@@ -456,6 +456,23 @@ class Validator:
             self._py = py_validator(self._schema, self._formats)
         return self._py.iter_errors(instance)
 
+    def explained(self, instance: Any) -> list[SchemaError]:
+        """Every error of an instance, in words: from jsonschema-rs's structured errors when they say
+        enough, else from jsonschema (the reference; tests/test_validation.py keeps both identical)."""
+        if self.is_valid_fast(instance):
+            return []
+        if self._rs:
+            found = translate_rs(self._rs, instance, self._schema)
+            if found is not None:
+                return found
+        return [item for error in self.py_errors(instance) for item in translate(error)]
+
+    def py_errors(self, instance: Any) -> Any:
+        """jsonschema's own errors (whatever jsonschema-rs says)."""
+        if self._py is None:
+            self._py = py_validator(self._schema, self._formats)
+        return self._py.iter_errors(instance)
+
     def reference_errors(self, instance: Any) -> list[Any]:
         """jsonschema alone (for tests comparing the two)."""
         return list(py_validator(self._schema, self._formats).iter_errors(instance))
@@ -742,6 +759,110 @@ def _where(path: Path) -> str:
     return render_path(path) or "the object"
 
 
+def _unknown_fields(path: Path, keys: list[Any], properties: dict[str, Any]) -> list[SchemaError]:
+    """One error per unknown field, with "did you mean" or "belongs under" from the known properties."""
+    where = _where(path)
+    known = sorted(properties)
+    out = []
+    for key in keys:
+        message = f'unknown field "{key}" ' + (f"in {where}" if path else "at the top level")
+        case = [k for k in known if k.lower() == str(key).lower()]
+        parent = _belongs_under(str(key), properties)
+        close = case or difflib.get_close_matches(
+            key, known, n=1, cutoff=0.6 if len(str(key)) <= 4 else 0.75)
+        if case or (close and not parent):
+            message += f' (did you mean "{close[0]}"?)'
+        elif parent:
+            message += f' ("{key}" belongs under {parent}: wrong indentation?)'
+        out.append(SchemaError((*path, key), message, unknown_field=True))
+    return out
+
+
+def _required(path: Path, missing: list[str]) -> list[SchemaError]:
+    return [SchemaError(path, f"{_child(path, p)} is required but not set", missing=p) for p in missing]
+
+
+def _type_error(path: Path, types: Any, value: Any) -> SchemaError:
+    expected = _expected(types)
+    return SchemaError(path, f"{_where(path)} must be {expected}, got {describe_value(value)}"
+                       + _type_hint(expected, value))
+
+
+def _enum_error(path: Path, enums: list[Any], value: Any) -> SchemaError:
+    shown, _, folded = _enum_summary(enums)
+    message = f"{_where(path)} must be one of {shown}; got {describe_value(value)}"
+    suggestion = folded.get(value.lower()) if isinstance(value, str) else None
+    if suggestion is not None:
+        message += f' (did you mean "{suggestion}"?)'
+    return SchemaError(path, message)
+
+
+def _format_error(path: Path, form: Any, value: Any) -> SchemaError:
+    what = {"int32": "a 32-bit integer", "int64": "a 64-bit integer", "byte": _base64_hint(path)}.get(form, form)
+    return SchemaError(path, f"{_where(path)} must be {what}, got {describe_value(value)}")
+
+
+def translate_rs(rs: Any, instance: Any, schema: dict[str, Any]) -> list[SchemaError] | None:
+    """jsonschema-rs's structured errors -> the same errors `translate` makes of jsonschema's, or None
+    when one of them needs what only jsonschema's error carries (a oneOf's sub-errors, the bounds that
+    stand for int32/int64 formats, a huge enumeration): the caller then asks jsonschema."""
+    out: list[SchemaError] = []
+    for error in rs.iter_errors(instance):
+        kind = error.kind
+        name = kind.name
+        path = tuple(error.instance_path)
+        if name == "required":
+            out += _required(path, [kind.property])
+        elif name == "type":
+            out.append(_type_error(path, kind.types, error.instance))
+        elif name == "enum" and len(kind.options) <= 1000:
+            out.append(_enum_error(path, kind.options, error.instance))
+        elif name == "format":
+            out.append(_format_error(path, kind.format, error.instance))
+        elif name == "additionalProperties":
+            sub = _schema_at(schema, path)
+            if sub is None or sub.get("additionalProperties") is not False:
+                return None
+            out += _unknown_fields(path, list(kind.unexpected), as_dict(sub.get("properties")))
+        else:
+            return None
+    return out
+
+
+def _schema_at(schema: Any, path: Path) -> dict[str, Any] | None:
+    """The (inlined) subschema that validates the instance at `path`, following properties, items and
+    additionalProperties; None where that is ambiguous (a oneOf, a pattern)."""
+    node = _flat(schema)
+    for step in path:
+        if node is None:
+            return None
+        if isinstance(step, int):
+            node = _flat(node.get("items"))
+            continue
+        properties = as_dict(node.get("properties"))
+        if step in properties:
+            node = _flat(properties[step])
+        elif isinstance(node.get("additionalProperties"), dict) and not node.get("patternProperties"):
+            node = _flat(node["additionalProperties"])
+        else:
+            return None
+    return node
+
+
+def _flat(schema: Any) -> dict[str, Any] | None:
+    """A schema whose only content is an allOf of one schema (an inlined $ref with siblings) is that one."""
+    if not isinstance(schema, dict):
+        return None
+    if "oneOf" in schema or "anyOf" in schema:
+        return None
+    if "allOf" in schema and "properties" not in schema and "items" not in schema:
+        parts = [p for p in schema["allOf"] if isinstance(p, dict)]
+        if len(parts) == 1:
+            return _flat(parts[0])
+        return None
+    return schema
+
+
 def translate(error: Any, base: Path = ()) -> list[SchemaError]:
     """A jsonschema ValidationError -> the errors a user reads (one per unknown field, per missing field)."""
     path = (*base, *error.absolute_path)
@@ -749,35 +870,13 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
     value = error.instance
     kind = error.validator
     if kind == "additionalProperties" and error.validator_value is False and isinstance(value, dict):
-        properties = as_dict(error.schema.get("properties"))
-        known = sorted(properties)
-        out = []
-        for key in additional_keys(value, error.schema):
-            message = f'unknown field "{key}" ' + (f"in {where}" if path else "at the top level")
-            case = [k for k in known if k.lower() == str(key).lower()]
-            parent = _belongs_under(str(key), properties)
-            close = case or difflib.get_close_matches(
-                key, known, n=1, cutoff=0.6 if len(str(key)) <= 4 else 0.75)
-            if case or (close and not parent):
-                message += f' (did you mean "{close[0]}"?)'
-            elif parent:
-                message += f' ("{key}" belongs under {parent}: wrong indentation?)'
-            out.append(SchemaError((*path, key), message, unknown_field=True))
-        return out
+        return _unknown_fields(path, additional_keys(value, error.schema), as_dict(error.schema.get("properties")))
     if kind == "required" and isinstance(value, dict):
-        missing = [p for p in error.validator_value if p not in value]
-        return [SchemaError(path, f"{_child(path, p)} is required but not set", missing=p) for p in missing]
+        return _required(path, [p for p in error.validator_value if p not in value])
     if kind == "type":
-        expected = _expected(error.validator_value)
-        return [SchemaError(path, f"{where} must be {expected}, got {describe_value(value)}"
-                            + _type_hint(expected, value))]
+        return [_type_error(path, error.validator_value, value)]
     if kind == "enum":
-        shown, count, folded = _enum_summary(error.validator_value)
-        message = f"{where} must be one of {shown}; got {describe_value(value)}"
-        suggestion = folded.get(value.lower()) if isinstance(value, str) else None
-        if suggestion is not None:
-            message += f' (did you mean "{suggestion}"?)'
-        return [SchemaError(path, message)]
+        return [_enum_error(path, error.validator_value, value)]
     if kind in ("oneOf", "anyOf"):
         subs = error.validator_value
         types = [s.get("type") for s in subs if isinstance(s, dict) and set(s) == {"type"}]
@@ -793,9 +892,7 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
         if best is not None:
             return translate(best, base)
     if kind == "format":
-        what = {"int32": "a 32-bit integer", "int64": "a 64-bit integer",
-                "byte": _base64_hint(path)}.get(error.validator_value, error.validator_value)
-        return [SchemaError(path, f"{where} must be {what}, got {describe_value(value)}")]
+        return [_format_error(path, error.validator_value, value)]
     if kind == "pattern":
         return [SchemaError(path, f"{where} must match the regular expression "
                                   f"{_show_pattern(str(error.validator_value))}; got {describe_value(value)}")]
@@ -1007,13 +1104,12 @@ class SchemaStore:
             data = obj.data
             if status.validator.is_valid_fast(data) is not True:
                 data = without_nulls(data)
-            for error in status.validator.iter_errors(data):
-                for item in translate(error):
-                    if item.missing is not None and data is not obj.data:
-                        item = _null_required(item, obj.data)
-                    if (item.path, item.message) not in seen:
-                        seen.add((item.path, item.message))
-                        out.append(item)
+            for item in status.validator.explained(data):
+                if item.missing is not None and data is not obj.data:
+                    item = _null_required(item, obj.data)
+                if (item.path, item.message) not in seen:
+                    seen.add((item.path, item.message))
+                    out.append(item)
         self._errors[key] = out
         return out
 

@@ -128,6 +128,16 @@ class K8sObject:
             namespace = ns if isinstance(ns, str) and ns else default_ns
         return cls(data, doc, base, data["apiVersion"], kind, name, namespace)
 
+    #: values computed from the data on demand: not sent between processes (workers recompute them)
+    _CACHED = ("_ref", "custom", "pod_template_path", "pod_spec_path", "_pod_labels")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in self._CACHED}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._ref = None
+
     @property
     def ref(self) -> ObjectRef:
         if self._ref is None:

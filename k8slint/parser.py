@@ -14,7 +14,9 @@ data.
 
 from __future__ import annotations
 
+import os
 import re
+import struct
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -42,6 +44,20 @@ MAX_EXPANDED_NODES = 1_000_000
 #: Deepest nesting of mappings and sequences we convert. Real manifests stay below 60 (large
 #: CRD schemas); anything deeper is hostile or generated and becomes a finding, not a crash.
 MAX_DEPTH = 1000
+
+#: The optional C accelerator (k8slint/_yamlc.c over the vendored libyaml): None where it was not built,
+#: or when K8SLINT_ACCELERATOR=0 turns it off.
+_ACCELERATOR: Any = None
+if os.environ.get("K8SLINT_ACCELERATOR", "1") != "0":
+    try:
+        from . import _yamlc as _ACCELERATOR  # type: ignore[attr-defined,no-redef]
+    except ImportError:
+        _ACCELERATOR = None
+
+
+def accelerated() -> bool:
+    """Whether parsing goes through the C accelerator (with the Python path as its fallback)."""
+    return _ACCELERATOR is not None
 # libyaml composes recursively in C and crashes (SIGSEGV) somewhere between 10,000 and 100,000
 # levels. When a cheap upper bound on a document's depth (flow brackets + longest line) exceeds
 # this, we measure the real depth with the event parser before composing.
@@ -126,18 +142,32 @@ class TextMap:
         return line, index - self._starts[line - 1] + 1
 
 
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """Where the keys and items of a document are, as the accelerator gives them: 0-based (line,
+    column) of the root, and per container (by id) its keys (None for a list) and an int32 array of
+    (line, column) per key or item."""
+
+    line: int
+    column: int
+    containers: dict[int, tuple[tuple[str, ...] | None, bytes]]
+
+
 @dataclass(eq=False, slots=True)
 class Document:
-    """One YAML document: its plain data and the node tree that locates any path in it."""
+    """One YAML document: its plain data and the node tree (or, from the accelerator, the positions)
+    that locate any path in it."""
 
     source: str
     index: int
     data: Any
-    node: Node
+    node: Node | None  # None for the accelerator's documents (see `positions`)
     line_offset: int = 0
     base: int = 0  # character offset of the chunk the document was parsed from
     textmap: TextMap | None = None
     _keys: dict[int, dict[str, tuple[Node, Node]]] | None = None  # large mappings' keys, indexed on demand
+    positions: Positions | None = None  # from the accelerator, when `node` is None
+    _fast_keys: dict[int, dict[Any, int]] | None = None  # large mappings' key indexes (accelerator)
 
     def position(self, mark: Any) -> tuple[int, int]:
         if self.textmap is None:
@@ -151,6 +181,8 @@ class Document:
         index gives the item's. Where the path leaves the document (a missing field), the
         position is that of the nearest existing ancestor.
         """
+        if self.node is None:
+            return self._locate_fast(path)
         node = self.node
         mark = node.start_mark
         for elem in path:
@@ -167,6 +199,37 @@ class Document:
             else:
                 break
         return self.position(mark)
+
+    def _locate_fast(self, path: Path) -> tuple[int, int]:
+        positions = self.positions
+        assert positions is not None
+        line, column = positions.line, positions.column
+        value: Any = self.data
+        for elem in path:
+            entry = positions.containers.get(id(value))
+            if entry is None:
+                break
+            keys, pairs = entry
+            if keys is not None:
+                if not isinstance(value, dict) or elem not in value:
+                    break
+                index = keys.index(elem) if len(keys) <= 16 else self._key_index(id(value), keys)[elem]
+            elif isinstance(elem, int) and isinstance(value, list) and 0 <= elem < len(value):
+                index = elem
+            else:
+                break
+            line, column = struct.unpack_from("ii", pairs, index * 8)
+            value = value[elem]
+        return line + 1, column + 1
+
+    def _key_index(self, container: int, keys: tuple[str, ...]) -> dict[Any, int]:
+        """A large mapping's keys by index, built once (locating N findings in it stays linear)."""
+        if self._fast_keys is None:
+            self._fast_keys = {}
+        found = self._fast_keys.get(container)
+        if found is None:
+            found = self._fast_keys[container] = {key: i for i, key in enumerate(keys)}
+        return found
 
     def _find_key(self, node: MappingNode, key: object) -> tuple[Node, Node] | None:
         pairs = node.value
@@ -299,7 +362,7 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     return len(lines), col
 
 
-def parse(text: str, source: str) -> ParseResult:
+def parse(text: str, source: str, accelerate: bool = True) -> ParseResult:
     """Parse a (multi-document) YAML or JSON text whose line breaks are LF (see `decode_documents`).
 
     A syntax error does not hide the other documents of the stream: when the whole stream does not
@@ -309,6 +372,14 @@ def parse(text: str, source: str) -> ParseResult:
         text = _normalize(text)
     result = ParseResult()
     textmap = TextMap(text)
+    if accelerate and _ACCELERATOR is not None and not textmap.odd and "k8slint:" not in text:
+        try:
+            composed = _ACCELERATOR.compose(text, _plain)
+        except _ACCELERATOR.Fallback:
+            pass  # anything unusual: the Python path below, the reference
+        else:
+            _fast_documents(composed, source, result)
+            return result
     if _depth_bound(text) <= _SAFE_BOUND:
         try:
             nodes = _compose_lenient(text)
@@ -364,6 +435,26 @@ def _restore_colons(nodes: list[Node]) -> None:
             stack.extend(child for pair in node.value for child in pair)
         else:
             stack.extend(node.value)
+
+
+def _fast_documents(composed: list[tuple[Any, int, int, dict[int, Any], list[Any]]], source: str,
+                    result: ParseResult) -> None:
+    """The accelerator's documents: data, positions and duplicate keys, as the Python path makes them."""
+    for data, line, col, positions, dups in composed:
+        at_root = [d for d in dups if d[4]]
+        pasted = {"apiVersion", "kind"} <= {d[0] for d in at_root}
+        for key, key_line, key_col, first_line, root in dups:
+            if pasted and root:
+                if key == "apiVersion" and not any(d[0] == "apiVersion" for d in at_root[:at_root.index(
+                        (key, key_line, key_col, first_line, root))]):
+                    names = list(dict.fromkeys(d[0] for d in at_root))
+                    result.problems.append(_duplicate_problem(key, key_line + 1, key_col + 1, first_line + 1, names))
+                continue
+            result.problems.append(_duplicate_problem(key, key_line + 1, key_col + 1, first_line + 1, None))
+        if data is None:  # empty or comment-only document
+            continue
+        result.documents.append(Document(source, len(result.documents), data, None,
+                                         positions=Positions(line, col, positions)))
 
 
 def _directives_only(chunk: str) -> bool:
@@ -702,15 +793,18 @@ class _Converter:
     def _duplicate(self, knode: Node, key: str, first: Node, pasted: list[str] | None = None) -> None:
         line, col = self.position(knode)
         first_line, _ = self.position(first)
-        shown = key if len(key) <= 60 else key[:57] + "..."
-        if pasted:
-            repeated = ", ".join(pasted[:-1]) + f" and {pasted[-1]}"
-            advice = f"{repeated} repeat: two documents pasted together? separate them with a line ---"
-        else:
-            advice = ("kubectl and Helm silently keep the last value, Kustomize refuses to build; "
-                      "remove or merge one of them")
-        self.problems.append(Problem(
-            "duplicate-key", line, col, f'duplicate key "{shown}" (first at line {first_line}): {advice}'))
+        self.problems.append(_duplicate_problem(key, line, col, first_line, pasted))
+
+
+def _duplicate_problem(key: str, line: int, col: int, first_line: int, pasted: list[str] | None) -> Problem:
+    shown = key if len(key) <= 60 else key[:57] + "..."
+    if pasted:
+        repeated = ", ".join(pasted[:-1]) + f" and {pasted[-1]}"
+        advice = f"{repeated} repeat: two documents pasted together? separate them with a line ---"
+    else:
+        advice = ("kubectl and Helm silently keep the last value, Kustomize refuses to build; "
+                  "remove or merge one of them")
+    return Problem("duplicate-key", line, col, f'duplicate key "{shown}" (first at line {first_line}): {advice}')
 
 
 def _plain(value: str) -> Any:

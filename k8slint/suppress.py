@@ -110,6 +110,8 @@ def _scalar_spans(documents: Sequence[Document]) -> list[tuple[int, int]]:
     """(start, end) character offsets of every scalar of the documents, sorted."""
     spans = []
     for doc in documents:
+        if doc.node is None:
+            continue  # the accelerator leaves texts with suppression comments to the Python path
         stack = [doc.node]
         seen: set[int] = set()
         while stack:

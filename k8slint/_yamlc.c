@@ -1,0 +1,460 @@
+/*
+ * k8slint._yamlc: an optional accelerator for k8slint's YAML parsing.
+ *
+ * compose(text, plain) turns a YAML stream into plain Python data and compact positions in one pass
+ * over libyaml's events (the vendored libyaml of vendor/libyaml, the same parser the Python path runs
+ * through ruamel.yaml). It returns a list with one tuple per document:
+ *
+ *     (data, root_line, root_column, positions, duplicates)
+ *
+ * positions: {id(container): (keys, pairs)} for every mapping (keys: a tuple of its keys in the order
+ * of its dict) and sequence (keys: None); pairs: bytes holding an int32 (line, column) pair, 0-based,
+ * per key or item, where the key (the last of duplicates) or the item starts.
+ * duplicates: [(key, line, column, first_line, root)] for repeated keys, in the order the Python path
+ * reports them (a mapping's own when it ends); root: the key belongs to the document's top mapping.
+ *
+ * Plain scalars that may be null, booleans or numbers are resolved by `plain`, the Python resolver
+ * (k8slint.parser._plain), so the YAML 1.1 reading Kubernetes uses is defined in one place; every
+ * other plain scalar is a string, as are quoted and block scalars.
+ *
+ * Anything unusual raises Fallback, and the caller parses the text with the Python path, whose
+ * results are the reference: a syntax error, an alias, an explicit tag on a scalar, a merge key, a
+ * key that is not a scalar, nesting deeper than MAX_DEPTH, text that is not valid UTF-8.
+ *
+ * Safety: the parser reads untrusted text. There is no recursion (an explicit stack of at most
+ * MAX_DEPTH frames), every allocation is checked, every reference is owned by exactly one place
+ * (a frame, the document's result, or a local released before the next event), and every exit path
+ * goes through cleanup().
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+#include "yaml.h"
+
+#define MAX_DEPTH 1000
+
+static PyObject *Fallback;  /* the exception that sends a text to the Python path */
+
+typedef struct {
+    PyObject *container;   /* dict or list: owned */
+    int is_map;
+    PyObject *key;         /* mapping: the key whose value is awaited (owned), or NULL */
+    int key_line, key_col;
+    int32_t *pairs;        /* (line, column) per key or item */
+    Py_ssize_t npairs, cap;  /* in int32 units */
+    PyObject *firsts;      /* mapping: key -> first line, once a key repeats (owned), or NULL */
+    PyObject *index;       /* mapping: key -> its index in the dict's order, once a key repeats (owned), or NULL */
+    PyObject *dups;        /* mapping: its duplicates, reported when it ends (owned), or NULL */
+    int start_line, start_col;  /* where the container starts (its position as an item) */
+} Frame;
+
+typedef struct {
+    yaml_parser_t parser;
+    int parser_ready;
+    Frame *stack;
+    int depth;
+    PyObject *docs;        /* the result (owned) */
+    PyObject *root;        /* the current document's root value (owned), or NULL */
+    int root_line, root_col;
+    PyObject *positions;   /* the current document's positions (owned), or NULL */
+    PyObject *duplicates;  /* the current document's duplicates (owned), or NULL */
+    PyObject *plain;       /* the resolver (borrowed) */
+} State;
+
+static int fallback(const char *why) {
+    PyErr_SetString(Fallback, why);
+    return -1;
+}
+
+/* A scalar's text as a str; bytes that are not UTF-8 (a double-quoted "\ud800") go to the Python path. */
+static PyObject *decode(const char *text, size_t length) {
+    PyObject *str = PyUnicode_DecodeUTF8(text, (Py_ssize_t)length, "strict");
+    if (str == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        fallback("a scalar that is not valid UTF-8");
+    }
+    return str;
+}
+
+static void clear_frame(Frame *f) {
+    Py_CLEAR(f->container);
+    Py_CLEAR(f->key);
+    Py_CLEAR(f->firsts);
+    Py_CLEAR(f->index);
+    Py_CLEAR(f->dups);
+    PyMem_Free(f->pairs);
+    f->pairs = NULL;
+    f->npairs = f->cap = 0;
+}
+
+static void cleanup(State *s) {
+    if (s->stack) {
+        for (int i = 0; i < s->depth; i++) clear_frame(&s->stack[i]);
+        PyMem_Free(s->stack);
+        s->stack = NULL;
+    }
+    s->depth = 0;
+    Py_CLEAR(s->root);
+    Py_CLEAR(s->positions);
+    Py_CLEAR(s->duplicates);
+    if (s->parser_ready) {
+        yaml_parser_delete(&s->parser);
+        s->parser_ready = 0;
+    }
+}
+
+static int push_pair(Frame *f, int line, int col) {
+    if (f->npairs + 2 > f->cap) {
+        Py_ssize_t cap = f->cap ? f->cap * 2 : 16;
+        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(int32_t)) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        int32_t *grown = PyMem_Realloc(f->pairs, (size_t)cap * sizeof(int32_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        f->pairs = grown;
+        f->cap = cap;
+    }
+    f->pairs[f->npairs++] = line;
+    f->pairs[f->npairs++] = col;
+    return 0;
+}
+
+/* The index of `key` in the dict's order (it is there), or -1 with an exception set. The first
+ * repetition indexes the whole mapping once; later keys are added as they come (attach), so a mapping
+ * whose every key repeats stays linear. */
+static Py_ssize_t key_index(Frame *f, PyObject *key) {
+    if (f->index == NULL) {
+        f->index = PyDict_New();
+        if (f->index == NULL) return -1;
+        Py_ssize_t pos = 0, i = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(f->container, &pos, &k, &v)) {
+            PyObject *number = PyLong_FromSsize_t(i++);
+            if (number == NULL) return -1;
+            int failed = PyDict_SetItem(f->index, k, number);
+            Py_DECREF(number);
+            if (failed < 0) return -1;
+        }
+    }
+    PyObject *found = PyDict_GetItemWithError(f->index, key);  /* borrowed */
+    if (found == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "k8slint._yamlc: a repeated key is missing from its mapping");
+        return -1;
+    }
+    return PyLong_AsSsize_t(found);
+}
+
+/* A duplicate key: the later key's position replaces the earlier one (locate finds the last, whose
+ * value the dict keeps); the first occurrence's line is remembered for every later repetition. */
+static int repeated_key(State *s, Frame *f, PyObject *key, int line, int col) {
+    Py_ssize_t index = key_index(f, key);
+    if (index < 0) return -1;
+    if (f->firsts == NULL && (f->firsts = PyDict_New()) == NULL) return -1;
+    if (f->dups == NULL && (f->dups = PyList_New(0)) == NULL) return -1;
+    PyObject *first = PyDict_GetItemWithError(f->firsts, key);  /* borrowed */
+    if (first == NULL) {
+        if (PyErr_Occurred()) return -1;
+        PyObject *line_of_first = PyLong_FromLong(f->pairs[2 * index]);
+        if (line_of_first == NULL) return -1;
+        int failed = PyDict_SetItem(f->firsts, key, line_of_first);
+        Py_DECREF(line_of_first);
+        if (failed < 0) return -1;
+        first = PyDict_GetItemWithError(f->firsts, key);
+        if (first == NULL) return -1;
+    }
+    PyObject *entry = Py_BuildValue("(OiiOO)", key, line, col, first, s->depth == 1 ? Py_True : Py_False);
+    if (entry == NULL) return -1;
+    int failed = PyList_Append(f->dups, entry);
+    Py_DECREF(entry);
+    if (failed < 0) return -1;
+    f->pairs[2 * index] = line;
+    f->pairs[2 * index + 1] = col;
+    return 0;
+}
+
+/* Attach a finished value (a new reference, always consumed) to the container on top of the stack,
+ * or make it the document's root. */
+static int attach(State *s, PyObject *value, int line, int col) {
+    if (s->depth == 0) {
+        Py_XSETREF(s->root, value);
+        s->root_line = line;
+        s->root_col = col;
+        return 0;
+    }
+    Frame *top = &s->stack[s->depth - 1];
+    int failed;
+    if (top->is_map) {
+        PyObject *key = top->key;  /* owned by the frame until set */
+        if (key == NULL) {
+            Py_DECREF(value);
+            PyErr_SetString(PyExc_RuntimeError, "k8slint._yamlc: a value without its key");
+            return -1;
+        }
+        int present = PyDict_Contains(top->container, key);
+        if (present < 0) {
+            Py_DECREF(value);
+            return -1;
+        }
+        failed = PyDict_SetItem(top->container, key, value);
+        Py_DECREF(value);
+        if (failed < 0) return -1;
+        if (present) {
+            failed = repeated_key(s, top, key, top->key_line, top->key_col);
+        } else if (top->index != NULL) {  /* an indexed mapping: the new key's index too */
+            PyObject *number = PyLong_FromSsize_t(top->npairs / 2);
+            failed = number == NULL ? -1 : PyDict_SetItem(top->index, key, number);
+            Py_XDECREF(number);
+            if (failed == 0) failed = push_pair(top, top->key_line, top->key_col);
+        } else {
+            failed = push_pair(top, top->key_line, top->key_col);
+        }
+        Py_CLEAR(top->key);
+        return failed;
+    }
+    failed = PyList_Append(top->container, value);
+    Py_DECREF(value);
+    if (failed < 0) return -1;
+    return push_pair(top, line, col);
+}
+
+static const char *const TRUES[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL};
+static const char *const FALSES[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+                                     NULL};
+static const char *const NULLS[] = {"null", "Null", "NULL", NULL};
+
+static int one_of(const char *text, size_t length, const char *const *words) {
+    for (int i = 0; words[i] != NULL; i++) {
+        if (strlen(words[i]) == length && memcmp(words[i], text, length) == 0) return 1;
+    }
+    return 0;
+}
+
+/* A plain, untagged scalar as Kubernetes' YAML decoder reads it (the YAML 1.1 booleans and nulls
+ * here; anything that may be a number goes to the Python resolver, the reference). */
+static PyObject *plain_scalar(State *s, const char *text, size_t length) {
+    if (length == 0) Py_RETURN_NONE;
+    char c = text[0];
+    if (c == '~' || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.') {
+        if (length == 1 && c == '~') Py_RETURN_NONE;
+        PyObject *str = decode(text, length);
+        if (str == NULL) return NULL;
+        PyObject *value = PyObject_CallOneArg(s->plain, str);
+        Py_DECREF(str);
+        return value;
+    }
+    if (length <= 5) {
+        if (one_of(text, length, TRUES)) Py_RETURN_TRUE;
+        if (one_of(text, length, FALSES)) Py_RETURN_FALSE;
+        if (one_of(text, length, NULLS)) Py_RETURN_NONE;
+    }
+    return decode(text, length);
+}
+
+static int is_nonspecific(const yaml_char_t *tag) {
+    return tag == NULL || (tag[0] == '!' && tag[1] == '\0');
+}
+
+static int open_container(State *s, int is_map, int line, int col) {
+    if (s->depth >= MAX_DEPTH) return fallback("nesting deeper than the limit");
+    Frame *top = s->depth ? &s->stack[s->depth - 1] : NULL;
+    if (top && top->is_map && top->key == NULL) return fallback("a key that is not a scalar");
+    Frame *f = &s->stack[s->depth];
+    memset(f, 0, sizeof(Frame));
+    f->container = is_map ? PyDict_New() : PyList_New(0);
+    if (f->container == NULL) return -1;
+    f->is_map = is_map;
+    f->start_line = line;
+    f->start_col = col;
+    s->depth++;
+    return 0;
+}
+
+/* The container on top ends: record its positions and duplicates, then attach it. */
+static int close_container(State *s) {
+    Frame *f = &s->stack[s->depth - 1];
+    PyObject *keys = NULL;
+    if (f->is_map) {
+        if (f->key != NULL) return fallback("a key without a value");
+        PyObject *list = PyDict_Keys(f->container);
+        if (list == NULL) return -1;
+        keys = PyList_AsTuple(list);
+        Py_DECREF(list);
+        if (keys == NULL) return -1;
+    } else {
+        keys = Py_NewRef(Py_None);
+    }
+    PyObject *pairs = PyBytes_FromStringAndSize((const char *)f->pairs, f->npairs * (Py_ssize_t)sizeof(int32_t));
+    if (pairs == NULL) {
+        Py_DECREF(keys);
+        return -1;
+    }
+    PyObject *entry = PyTuple_Pack(2, keys, pairs);
+    Py_DECREF(keys);
+    Py_DECREF(pairs);
+    if (entry == NULL) return -1;
+    PyObject *id = PyLong_FromVoidPtr(f->container);
+    if (id == NULL) {
+        Py_DECREF(entry);
+        return -1;
+    }
+    int failed = PyDict_SetItem(s->positions, id, entry);
+    Py_DECREF(id);
+    Py_DECREF(entry);
+    if (failed < 0) return -1;
+    if (f->dups != NULL) {
+        Py_ssize_t n = PyList_GET_SIZE(f->dups);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (PyList_Append(s->duplicates, PyList_GET_ITEM(f->dups, i)) < 0) return -1;
+        }
+    }
+    PyObject *container = f->container;  /* the frame's reference moves to attach() */
+    f->container = NULL;
+    int line = f->start_line, col = f->start_col;
+    clear_frame(f);
+    s->depth--;
+    return attach(s, container, line, col);
+}
+
+static int scalar(State *s, yaml_event_t *event, int line, int col) {
+    const char *text = (const char *)event->data.scalar.value;
+    size_t length = event->data.scalar.length;
+    if (!is_nonspecific(event->data.scalar.tag)) return fallback("an explicit tag");
+    Frame *top = s->depth ? &s->stack[s->depth - 1] : NULL;
+    if (top && top->is_map && top->key == NULL) {  /* a key: its text, as the Python path reads keys */
+        if (event->data.scalar.plain_implicit && length == 2 && text[0] == '<' && text[1] == '<')
+            return fallback("a merge key");
+        PyObject *key = decode(text, length);
+        if (key == NULL) return -1;
+        PyUnicode_InternInPlace(&key);
+        top->key = key;
+        top->key_line = line;
+        top->key_col = col;
+        return 0;
+    }
+    PyObject *value;
+    if (event->data.scalar.plain_implicit && event->data.scalar.tag == NULL)
+        value = plain_scalar(s, text, length);
+    else
+        value = decode(text, length);
+    if (value == NULL) return -1;
+    return attach(s, value, line, col);
+}
+
+static int end_document(State *s) {
+    if (s->depth != 0) return fallback("an unfinished document");
+    PyObject *root = s->root ? s->root : Py_None;
+    PyObject *doc = Py_BuildValue("(OiiOO)", root, s->root_line, s->root_col, s->positions, s->duplicates);
+    if (doc == NULL) return -1;
+    int failed = PyList_Append(s->docs, doc);
+    Py_DECREF(doc);
+    Py_CLEAR(s->root);
+    Py_CLEAR(s->positions);
+    Py_CLEAR(s->duplicates);
+    return failed;
+}
+
+static int handle(State *s, yaml_event_t *event) {
+    int line = (int)event->start_mark.line, col = (int)event->start_mark.column;
+    switch (event->type) {
+    case YAML_STREAM_START_EVENT:
+    case YAML_STREAM_END_EVENT:
+    case YAML_NO_EVENT:
+        return 0;
+    case YAML_DOCUMENT_START_EVENT:
+        Py_CLEAR(s->root);
+        Py_XSETREF(s->positions, PyDict_New());
+        Py_XSETREF(s->duplicates, PyList_New(0));
+        if (s->positions == NULL || s->duplicates == NULL) return -1;
+        return 0;
+    case YAML_DOCUMENT_END_EVENT:
+        return end_document(s);
+    case YAML_ALIAS_EVENT:
+        return fallback("an alias");
+    case YAML_SCALAR_EVENT:
+        return scalar(s, event, line, col);
+    case YAML_SEQUENCE_START_EVENT:
+        return open_container(s, 0, line, col);
+    case YAML_MAPPING_START_EVENT:
+        return open_container(s, 1, line, col);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (s->depth == 0) return fallback("an end without a start");
+        return close_container(s);
+    }
+    return fallback("an unknown event");
+}
+
+static PyObject *compose(PyObject *module, PyObject *args) {
+    PyObject *text, *plain;
+    if (!PyArg_ParseTuple(args, "UO:compose", &text, &plain)) return NULL;
+    Py_ssize_t size;
+    const char *buffer = PyUnicode_AsUTF8AndSize(text, &size);
+    if (buffer == NULL) {  /* lone surrogates (undecodable bytes of the file): the Python path decides */
+        PyErr_Clear();
+        PyErr_SetString(Fallback, "text that is not valid UTF-8");
+        return NULL;
+    }
+    State s;
+    memset(&s, 0, sizeof(State));
+    s.plain = plain;
+    s.stack = PyMem_Calloc(MAX_DEPTH + 1, sizeof(Frame));
+    s.docs = PyList_New(0);
+    if (s.stack == NULL || s.docs == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if (!yaml_parser_initialize(&s.parser)) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    s.parser_ready = 1;
+    yaml_parser_set_input_string(&s.parser, (const unsigned char *)buffer, (size_t)size);
+    yaml_parser_set_encoding(&s.parser, YAML_UTF8_ENCODING);
+    for (;;) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(&s.parser, &event)) {
+            if (s.parser.error == YAML_MEMORY_ERROR) PyErr_NoMemory();
+            else PyErr_SetString(Fallback, "a syntax error");
+            goto fail;
+        }
+        int done = event.type == YAML_STREAM_END_EVENT;
+        int failed = handle(&s, &event);
+        yaml_event_delete(&event);
+        if (failed < 0) goto fail;
+        if (done) break;
+    }
+    cleanup(&s);
+    return s.docs;
+fail:
+    cleanup(&s);
+    Py_XDECREF(s.docs);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"compose", compose, METH_VARARGS,
+     "compose(text, plain) -> [(data, root_line, root_column, positions, duplicates)]; raises Fallback."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_yamlc", "k8slint's optional YAML accelerator over libyaml.", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__yamlc(void) {
+    PyObject *module = PyModule_Create(&module_def);
+    if (module == NULL) return NULL;
+    Fallback = PyErr_NewException("k8slint._yamlc.Fallback", NULL, NULL);
+    if (Fallback == NULL || PyModule_AddObjectRef(module, "Fallback", Fallback) < 0) {
+        Py_XDECREF(Fallback);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

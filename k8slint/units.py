@@ -14,17 +14,18 @@ from .settings import Settings
 
 def plan(found: Discovery, settings: Settings) -> tuple[list[Unit], list[tuple[str, str]], list[Notice]]:
     """(units, skipped files with reasons, notices). The plain files come first, as one unit."""
-    from .render import helm
-
     notices: list[Notice] = []
     skipped = list(found.skipped)
     units: list[Unit] = []
-    renderer = helm.backend() if settings.render and found.charts else None
-    for chart in found.charts.values():
-        if renderer is None:
-            notices.append(helm.chart_notice(chart, settings.render))
-            continue
-        units.extend(helm.chart_units(chart, settings, renderer))
+    if found.charts:  # imported only when there is a chart: a run of plain files does not pay for it
+        from .render import helm
+
+        renderer = helm.backend() if settings.render else None
+        for chart in found.charts.values():
+            if renderer is None:
+                notices.append(helm.chart_notice(chart, settings.render))
+                continue
+            units.extend(helm.chart_units(chart, settings, renderer))
     plain = list(found.sources)
     if found.kustomizations:
         plain = _kustomizations(found, settings, plain, units, skipped, notices)

@@ -56,6 +56,21 @@ class Sample:
     wall: float
     cpu: float
     rss_mb: float
+    foreign: float = 0.0  # cores other processes kept busy meanwhile (from /proc/stat)
+
+
+def busy_seconds() -> float | None:
+    """CPU seconds every process of the machine has used so far (None where /proc/stat is absent)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+FOREIGN: list[float] = []  # every sample's foreign load, for the warning
 
 
 # Installed packages carry compiled bytecode (pip compiles it); give the working tree the same, so
@@ -67,20 +82,27 @@ def precompile() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "k8slint")], check=True, env=ENV)
 
 
-def measure(cmd: list[str]) -> Sample:
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> Sample:
+    busy_before = busy_seconds()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**ENV, **(env or {})})
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    busy_after = busy_seconds()
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in (0, 1):
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    foreign = 0.0
+    if busy_before is not None and busy_after is not None and wall > 0:
+        foreign = max(0.0, (busy_after - busy_before - cpu) / wall)
+        FOREIGN.append(foreign)
+    return Sample(wall, cpu, usage.ru_maxrss / 1024, foreign)
 
 
 def median(samples: list[Sample]) -> Sample:
-    return Sample(*(statistics.median(getattr(s, f) for s in samples) for f in ("wall", "cpu", "rss_mb")))
+    return Sample(*(statistics.median(getattr(s, f) for s in samples) for f in ("wall", "cpu", "rss_mb", "foreign")))
 
 
 def manifest_files(root: Path) -> list[str]:
@@ -107,6 +129,7 @@ def synthetic(docs: int) -> Path | None:
     return out
 
 
+ACCEL_OFF = "k8slint lint, accelerator off"
 SCHEMA_RULES = "schema-violation,unknown-field,unknown-kind,removed-api-version,deprecated-api-version"
 
 
@@ -138,6 +161,10 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
         "k8slint lint, schema validation off": [
             sys.executable, "-m", "k8slint", "lint", "--jobs", "1", "--format", "json", "--output", os.devnull,
             "--disable", SCHEMA_RULES, *extra, str(target)],
+        ACCEL_OFF + " (--jobs 1)": [sys.executable, "-m", "k8slint", "lint", "--jobs", "1", "--format", "json",
+                                    "--output", os.devnull, *extra, str(target)],
+        ACCEL_OFF + ", default --jobs": [sys.executable, "-m", "k8slint", "lint", "--format", "json", "--output",
+                                         os.devnull, *extra, str(target)],
     }
     if target.is_file():
         commands["python -c 'import ruamel.yaml, jsonschema'"] = [
@@ -145,7 +172,7 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
     samples: dict[str, list[Sample]] = {k: [] for k in commands}
     for _ in range(runs):  # interleaved, so that load on the machine hits every command alike
         for label, cmd in commands.items():
-            samples[label].append(measure(cmd))
+            samples[label].append(measure(cmd, {"K8SLINT_ACCELERATOR": "0"} if label.startswith(ACCEL_OFF) else None))
     os.unlink(listing.name)
     med = {k: median(v) for k, v in samples.items()}
     kv = Path(sys.executable).parent / "kubernetes-validate"
@@ -158,10 +185,11 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
         med["checkov --skip-check CKV2_K8S_* (1 run)"] = measure([*base, "--skip-check", "CKV2_K8S_*"])
     floor = med["parse floor: PyYAML C SafeLoader load"]
     rows.append(f"\n### {name}: {len(files)} files, {size:.1f} MB, median of {runs} runs\n")
-    rows.append("| command | wall s | CPU s | peak RSS MB | wall / parse floor |")
-    rows.append("|---|---:|---:|---:|---:|")
+    rows.append("| command | wall s | CPU s | peak RSS MB | wall / parse floor | others' load (cores) |")
+    rows.append("|---|---:|---:|---:|---:|---:|")
     for label, m in med.items():
-        rows.append(f"| {label} | {m.wall:.2f} | {m.cpu:.2f} | {m.rss_mb:.0f} | {m.wall / floor.wall:.2f}x |")
+        rows.append(f"| {label} | {m.wall:.2f} | {m.cpu:.2f} | {m.rss_mb:.0f} | {m.wall / floor.wall:.2f}x | "
+                    f"{m.foreign:.2f} |")
     lint, off = med["k8slint lint (default rules)"], med["k8slint lint, schema validation off"]
     jobs = med["k8slint lint, default --jobs"]
     rows.append(f"\nk8slint --jobs 1 / parse floor: {lint.wall / floor.wall:.2f}x; default --jobs "
@@ -265,8 +293,11 @@ def main() -> None:
     CHECKOV = args.checkov
 
     precompile()
+    sys.path.insert(0, str(ROOT))
+    from k8slint.parser import accelerated
+
     rows = [f"k8slint benchmark, {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-            f"{platform.machine()}, {os.cpu_count()} CPUs"]
+            f"{platform.machine()}, {os.cpu_count()} CPUs, C accelerator: {'built' if accelerated() else 'absent'}"]
     real = SHARED / "real"
     if args.no_corpus:
         pass
@@ -286,6 +317,13 @@ def main() -> None:
         a, b = (RESULTS[k] for k in small)
         rows.append(f"\ngrowth: {small[1]} / {small[0]}: time {b.wall / a.wall:.2f}x, peak RSS "
                     f"{a.rss_mb:.0f} MB -> {b.rss_mb:.0f} MB")
+    if FOREIGN:
+        load = statistics.median(FOREIGN)
+        rows.append(f"\nother processes kept {load:.2f} cores busy during the median sample (max "
+                    f"{max(FOREIGN):.2f})")
+        if load > 0.25:
+            rows.append("warning: the machine was busy; the default --jobs figures and the ratios are unreliable: "
+                        "measure again when it is idle")
     print("\n".join(rows))
 
 

@@ -86,7 +86,7 @@ def discover(paths: Iterable[str], follow_symlinks: bool = False) -> Discovery:
     when they stay inside that directory, unless `follow_symlinks` (a committed `vendor -> /usr`
     must not make a CI run lint, and print, the runner's file system)."""
     found = Discovery()
-    seen_files: set[str] = set()
+    seen_files: set[tuple[int, int]] = set()
     for given in paths:
         if given == STDIN:
             found.sources.append(Source("<stdin>", None))
@@ -166,20 +166,20 @@ def _add_chart(directory: str, found: Discovery) -> Chart:
     return chart
 
 
-def _add_file(path: str, info: os.stat_result, found: Discovery, seen: set[str]) -> None:
+def _add_file(path: str, info: os.stat_result, found: Discovery, seen: set[tuple[int, int]]) -> None:
     name = display_path(path)
     if not stat.S_ISREG(info.st_mode):
         what = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
         found.notices.append(Notice(name, f"{what}: skipped", False))
         return
-    real = os.path.realpath(path)
-    if real in seen:
-        return  # the same file reached twice (given twice, or through a symlink): lint it once
-    seen.add(real)
+    key = (info.st_dev, info.st_ino)  # `info` follows symbolic links: the file itself (no realpath per file)
+    if key in seen:
+        return  # the same file reached twice (given twice, through a symlink or a hard link): lint it once
+    seen.add(key)
     found.sources.append(Source(name, path))
 
 
-def _walk(root: str, found: Discovery, seen_files: set[str], boundary: str | None) -> None:
+def _walk(root: str, found: Discovery, seen_files: set[tuple[int, int]], boundary: str | None) -> None:
     visited: set[tuple[int, int]] = set()
     stack = [root]  # explicit stack: deep trees must not hit the recursion limit
     while stack:
@@ -191,7 +191,7 @@ def _outside(path: str, boundary: str) -> bool:
     return target != boundary and not target.startswith(boundary.rstrip(os.sep) + os.sep)
 
 
-def _visit(directory: str, found: Discovery, seen_files: set[str], visited: set[tuple[int, int]],
+def _visit(directory: str, found: Discovery, seen_files: set[tuple[int, int]], visited: set[tuple[int, int]],
            stack: list[str], boundary: str | None) -> None:
     try:
         info = os.stat(directory)

@@ -148,3 +148,15 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("CI")
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert not cli_module._progress("text", ()).shows(5000)  # not a terminal
+
+
+def test_one_file_reached_by_several_names_is_linted_once(tmp_path: Path) -> None:
+    """Files are told apart by device and inode (no realpath per file): a symbolic link, a hard link
+    and the same path given twice all reach one file."""
+    (tmp_path / "app.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    os.symlink(tmp_path / "app.yaml", tmp_path / "link.yaml")
+    os.link(tmp_path / "app.yaml", tmp_path / "hard.yaml")
+    found = discover([str(tmp_path), str(tmp_path / "app.yaml"), str(tmp_path / "link.yaml")])
+    assert [s.name for s in found.sources] == [str(tmp_path / "app.yaml")]
+    (tmp_path / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+    assert len(discover([str(tmp_path)]).sources) == 2

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .discovery import Discovery, Notice, discover
 from .engine import Engine, FileReport, LintOptions, RunResult
-from .findings import Finding
+from .findings import Finding, ObjectRef
 from .registry import RunSettings
 from .settings import Settings
 
@@ -66,6 +66,7 @@ def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], Non
         merged.notices.extend(n for n in result.notices if n not in merged.notices)
         merged.notices.extend(unit.notices)
         merged.objects += result.objects
+        merged.texts.update(result.texts)
         if unit.plain:
             if unit.kind == "folder":
                 for report in result.files:
@@ -124,17 +125,21 @@ def _rendered_reports(unit: object, result: RunResult, reports: dict[str, FileRe
 
     assert isinstance(unit, Unit)
     counts = dict(unit.files)
+    refs: dict[str, list[ObjectRef]] = {}
     for report in result.files:
         source = next((s for s in unit.sources if s.name == report.name), None)
         origin = unit.origins.get(report.name) if source is not None else None
         if origin is not None:
             counts[origin] = counts.get(origin, 0) + report.objects
+            refs.setdefault(origin, []).extend(report.refs)
     for name, objects in counts.items():
         existing = reports.get(name)
         if existing is None:
-            reports[name] = FileReport(name, objects=objects, status="rendered", unit=unit.name)
+            existing = reports[name] = FileReport(name, objects=objects, status="rendered", unit=unit.name)
         else:
             existing.objects += objects
+        known = set(existing.refs)  # one object rendered by several units (values variants) is listed once
+        existing.refs.extend(ref for ref in refs.get(name, ()) if ref not in known)
 
 
 def notices_of(result: RunResult) -> list[Notice]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import baseline, catalog, samples
 from .discovery import Notice, Source
-from .findings import Finding, Location, Path, RelatedLocation, Severity, Violation, render_path
+from .findings import Finding, Location, ObjectRef, Path, RelatedLocation, Severity, Violation, render_path
 from .index import BUILTIN_GROUPS, ObjectIndex, is_custom_resource, owned_by_controllers
 from .model import K8sObject
 from .parser import Document, Problem, decode_documents, parse
@@ -61,6 +61,9 @@ class FileReport:
     #: the cluster view the file was checked in, when not the run's plain files: the render unit of a
     #: rendered file (the first, when several), a folder of `units:`, or the file alone (samples.py)
     unit: str | None = None
+    #: the objects the file holds (or rendered, for a template or values file), in order: for reports
+    #: that list clean objects too (JUnit); not part of the JSON report
+    refs: list[ObjectRef] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -69,6 +72,8 @@ class RunResult:
     files: list[FileReport] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     objects: int = 0
+    #: the text of sources that cannot be read again (standard input), by name: for code frames
+    texts: dict[str, str] = field(default_factory=dict)
 
     @property
     def input_errors(self) -> list[Notice]:
@@ -224,6 +229,7 @@ class Engine:
             result.findings.extend(outcome.findings)
             result.notices.extend(outcome.notices)
             objects.extend(outcome.objects)
+            outcome.report.refs = [o.ref for o in outcome.objects]
             if outcome.comments is not None:
                 comments[outcome.report.name] = outcome.comments
             self._remember(outcome)
@@ -255,6 +261,7 @@ class Engine:
             result.notices.append(Notice(name, "the file changed while k8slint was running: positions of its "
                                          "cross-object findings are unknown (1:1); lint again", True))
         self._finish(result, comments)
+        result.texts = dict(self._texts)
         return result
 
     def _comments_of_source(self, file: str) -> FileComments | None:

@@ -86,6 +86,11 @@ class ObjectRef:
             "namespace": self.namespace,
         }
 
+    def display(self) -> str:
+        """`Deployment shop/web` (`ClusterRole admin` for cluster-scoped kinds)."""
+        name = self.name or "<unnamed>"
+        return f"{self.kind} {self.namespace}/{name}" if self.namespace else f"{self.kind} {name}"
+
     def logical_name(self) -> str:
         parts = [self.namespace] if self.namespace else []
         return "/".join([*parts, self.kind, self.name or "<unnamed>"])

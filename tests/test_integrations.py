@@ -287,12 +287,15 @@ def test_action_steps_run_locally(tmp_path: Path) -> None:
     shutil.copy(BROKEN, workspace / "k8s" / "svc.yaml")
     output_file = tmp_path / "github_output"
     output_file.write_text("")
+    step_summary = tmp_path / "step_summary"
+    step_summary.write_text("earlier step\n")
     inputs = {name: spec.get("default", "") for name, spec in action["inputs"].items()}  # type: ignore[index]
     inputs.update({"paths": "k8s", "sarif-file": "out/k8slint.sarif", "args": "--disable missing-startup-probe"})
     (workspace / "out").mkdir()
     env = {**os.environ, "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_WORKSPACE": str(workspace),
            "GITHUB_OUTPUT": str(output_file), "RUNNER_TEMP": str(CACHE / "runner-temp"),
-           "GITHUB_ACTIONS": "true", "NO_COLOR": "1"}
+           "GITHUB_ACTIONS": "true", "NO_COLOR": "1", "GITHUB_STEP_SUMMARY": str(step_summary),
+           "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_SHA": "0123abc"}
     (CACHE / "runner-temp").mkdir(parents=True, exist_ok=True)
     outputs = []
     for step in action["runs"]["steps"]:  # type: ignore[index]
@@ -310,3 +313,8 @@ def test_action_steps_run_locally(tmp_path: Path) -> None:
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
     assert uris == {"k8s/svc.yaml"}
     assert "sarif-file=out/k8slint.sarif" in output_file.read_text()
+    summary = step_summary.read_text()
+    assert summary.startswith("earlier step\n## k8slint\n")  # appended, as GitHub expects
+    assert "| `service-target-port-undefined` | 🔴 error | 2 | `--disable service-target-port-undefined` |" in summary
+    assert "[k8s/svc.yaml:10](https://github.com/acme/shop/blob/0123abc/k8s/svc.yaml#L10)" in summary
+    assert not list((CACHE / "runner-temp").glob("k8slint-summary-*"))

@@ -21,7 +21,8 @@ FIXTURE_DIRS = sorted(str(p.relative_to(ROOT)) for p in FIXTURES.iterdir()
                       if p.is_dir() and p.name[0] not in "._" and p.name != "hostile")
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "text"])
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text", "text --show-source", "github", "junit", "gitlab",
+                                 "markdown"])
 def test_jobs_output_is_byte_identical(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     """Worker processes (forced on for the small fixture set) change nothing in the output."""
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
@@ -29,7 +30,7 @@ def test_jobs_output_is_byte_identical(monkeypatch: pytest.MonkeyPatch, fmt: str
     monkeypatch.chdir(ROOT)
     outputs = []
     for jobs in ("1", "2"):
-        result = CliRunner().invoke(cli, ["lint", "--jobs", jobs, "--format", fmt, *FIXTURE_DIRS])
+        result = CliRunner().invoke(cli, ["lint", "--jobs", jobs, "--format", *fmt.split(), *FIXTURE_DIRS])
         assert result.exit_code == 1, result.output[-2000:]
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]

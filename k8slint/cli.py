@@ -7,7 +7,7 @@ import functools
 import os
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -68,7 +68,7 @@ def _given(ctx: click.Context, names: Iterable[str]) -> dict[str, object]:
               help="Report format.")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="FILE|FORMAT=PATH",
               help="FILE: write the report to FILE instead of stdout. FORMAT=PATH (repeatable): also write "
-                   "a report in FORMAT (text, json, sarif, github) to PATH ('-' for stdout).")
+                   "a report in FORMAT (" + ", ".join(FORMATS) + ") to PATH ('-' for stdout).")
 @click.option("--namespace", "-n", default="default", show_default=True,
               help="Namespace of objects that do not set metadata.namespace.")
 @click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule (repeatable, or comma-separated).")
@@ -121,9 +121,17 @@ def _given(ctx: click.Context, names: Iterable[str]) -> dict[str, object]:
               help="Render Helm charts and build Kustomize overlays (--no-render reports them as not rendered).")
 @click.option("--stdin-filename", metavar="NAME", help="Name to report standard input (-) as.")
 @click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output.")
+@click.option("--output-format", "output_format", type=click.Choice(("full", "concise")), default=None,
+              help="Text report form: full shows each finding's source line with a caret under the column; "
+                   "concise is one line per finding (for editors' problem matchers). Default: full on a "
+                   "terminal, concise elsewhere.")
+@click.option("--show-source", is_flag=True, help="Text report in the full form (source lines) wherever it goes.")
+@click.option("--statistics", is_flag=True,
+              help="Text report: only the count of findings per rule, and the summary.")
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str, outputs: tuple[str, ...],
-         write_baseline: str | None, show_suppressed: bool, verbose: bool, **_: object) -> None:
+         write_baseline: str | None, show_suppressed: bool, verbose: bool, output_format: str | None,
+         show_source: bool, statistics: bool, **_: object) -> None:
     """Lint PATHS (files, directories searched for *.yaml, *.yml and *.json, or - for stdin).
 
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
@@ -135,6 +143,9 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
     from .settings import SettingsError, resolve
 
     _check_cwd()
+    if show_source and output_format == "concise":
+        raise click.BadParameter("--show-source asks for the full form: give one of the two",
+                                 param_hint="--output-format")
     output, extra = _outputs(outputs)
     if sum(1 for path in [output or "-", *(p for _, p in extra)] if path == "-") > 1:
         raise click.BadParameter("only one report can go to standard output ('-'); write the others to files",
@@ -186,7 +197,9 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
         code = 1
     _PIPE_EXIT[0] = code  # a reader that stops early (| head) does not change the verdict
     try:
-        stdout_used = _write_reports(result, fmt, output, extra, protected, verbose, show_suppressed)
+        form = "full" if show_source else output_format
+        text_options = _TextOptions(verbose, show_suppressed, form, statistics)
+        stdout_used = _write_reports(result, fmt, output, extra, protected, text_options)
     except BrokenPipeError:  # the reader stopped early (| head): the verdict is the run's own
         _quiet_stdout()
         sys.exit(code)
@@ -206,8 +219,21 @@ _SETTINGS_OPTIONS = (
 )
 
 
+class _TextOptions(NamedTuple):
+    verbose: bool
+    show_suppressed: bool
+    form: str | None  # full, concise, or None: full on a terminal
+    statistics: bool
+
+    def resolve(self, terminal: bool):  # type: ignore[no-untyped-def]
+        from .reporters.text import Options
+
+        source = self.form == "full" or (self.form is None and terminal)
+        return Options(self.verbose, self.show_suppressed, source, self.statistics)
+
+
 def _write_reports(result: RunResult, fmt: str, output: str | None, extra: list[tuple[str, str]],
-                   inputs: dict[tuple[int, int], str], verbose: bool, show_suppressed: bool) -> bool:
+                   inputs: dict[tuple[int, int], str], text: _TextOptions) -> bool:
     """Write the main report and the --output FORMAT=PATH ones; True when one went to stdout."""
     from .safeio import WriteRefused, write_file
 
@@ -217,19 +243,20 @@ def _write_reports(result: RunResult, fmt: str, output: str | None, extra: list[
             stdout_used = True
             try:
                 with _stdout() as stream:
-                    if extra_fmt == "text" and _color(sys.stdout):
+                    terminal = _terminal(sys.stdout)
+                    if extra_fmt == "text" and terminal and _color(sys.stdout):
                         from .reporters.text import write_color
 
-                        write_color(result, stream, verbose, show_suppressed)
+                        write_color(result, stream, text.resolve(True))
                     else:
-                        _write(extra_fmt, result, stream, verbose, show_suppressed)
+                        _write(extra_fmt, result, stream, text.resolve(terminal))
             except BrokenPipeError:
                 raise
             except OSError as exc:
                 raise EnvironmentProblem(f"cannot write the report to standard output: {exc.strerror or exc}") from exc
             continue
         try:
-            write_file(path, functools.partial(_write_to, extra_fmt, result, verbose, show_suppressed), inputs,
+            write_file(path, functools.partial(_write_to, extra_fmt, result, text.resolve(False)), inputs,
                        "--output")
         except WriteRefused as exc:
             raise click.UsageError(str(exc)) from exc
@@ -349,24 +376,29 @@ def _outputs(values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]
     return main, extra
 
 
-def _write_to(fmt: str, result: RunResult, verbose: bool, show_suppressed: bool, out: Any) -> None:
-    _write(fmt, result, out, verbose, show_suppressed)
+def _write_to(fmt: str, result: RunResult, options: Any, out: Any) -> None:
+    _write(fmt, result, out, options)
 
 
-def _write(fmt: str, result: object, out: object, verbose: bool, show_suppressed: bool) -> None:
+def _write(fmt: str, result: object, out: object, text_options: Any) -> None:
     """Stream a report (reports of large runs are never built in memory as one string)."""
     import importlib
 
     reporter = importlib.import_module(f".reporters.{fmt}", __package__)
     if fmt == "text":
-        reporter.write(result, out, verbose, show_suppressed)
+        reporter.write(result, out, text_options)
     else:
-        reporter.write(result, out, verbose)
+        reporter.write(result, out)
+
+
+def _terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
 
 
 def _color(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org: any value but empty)."""
+    return _terminal(stream) and not os.environ.get("NO_COLOR")
 
 
 def _catalog(config_path: str | None):  # type: ignore[no-untyped-def]

@@ -9,10 +9,11 @@ that several units report at the same source line is reported once, naming the u
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from .discovery import Discovery, Notice, discover
+from .discovery import Discovery, Notice, Source, discover
 from .engine import Engine, FileReport, LintOptions, RunResult
 from .findings import Finding, ObjectRef
 from .registry import RunSettings
@@ -38,14 +39,22 @@ def options(settings: Settings, found_crd: Discovery, found_context: Discovery) 
 
 
 def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], None] | None = None,
-         inputs: Inputs | None = None, total: Callable[[int], None] | None = None) -> RunResult:
-    """Lint `paths` (files, directories, "-" for standard input) as `settings` say."""
+         inputs: Inputs | None = None, total: Callable[[int], None] | None = None,
+         overrides: Mapping[str, str] | None = None) -> RunResult:
+    """Lint `paths` (files, directories, "-" for standard input) as `settings` say.
+
+    `overrides` gives the text to lint instead of a plain file's content, by the file's name (what
+    `k8slint fix` does between its rounds, before anything is written)."""
     from .units import plan
 
     found = discover(paths or (".",), settings.follow_symlinks)
     if settings.exclude is not None:
         excluded = settings.exclude
         found.sources = [s for s in found.sources if s.path is None or not excluded(s.path)]
+    if overrides:  # same name and path (units, overlays, excludes see the same file), another text
+        found.sources = [Source(s.name, s.path, overrides[s.name]) if s.name in overrides and s.path is not None
+                         else s for s in found.sources]
+    fixable = {s.name: s for s in found.sources}
     found_crd = discover(settings.crd, settings.follow_symlinks)
     found_context = discover(settings.context, settings.follow_symlinks)
     _stdin(found, settings)
@@ -89,7 +98,45 @@ def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], Non
     merged.files.extend(rendered_files.values())
     merged.files.sort(key=lambda f: f.name)
     engine.finalize(merged)
+    _attach_fixes(merged, fixable, settings.max_file_size)
     return merged
+
+
+def _attach_fixes(result: RunResult, sources: dict[str, Source], limit: int) -> None:
+    """Each fixable finding's edits in its file, for the plain files of the run (a rendered object's
+    findings carry no intent: see Engine._finding). Each such file is read and parsed once more."""
+    from .fixes import Resolver
+
+    by_file: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        if finding.intent is not None and finding.location.file in sources:
+            by_file.setdefault(finding.location.file, []).append(finding)
+    for name, findings in by_file.items():
+        source = sources[name]
+        text = fixable_text(source, limit)
+        if text is None:
+            continue
+        result.fix_texts[name] = (source.path, text)
+        resolver = Resolver(text)
+        for finding in findings:
+            document, base, intent = finding.intent
+            finding.fix = resolver.resolve(document, base, intent)
+
+
+def fixable_text(source: Source, limit: int) -> str | None:
+    """The text fixes are computed on (UTF-8, BOM optional, line breaks as LF), or None when the file
+    cannot be fixed as text (another encoding, bytes that are not UTF-8, unreadable)."""
+    from .parser import decode_documents
+    from .safeio import ReadError
+
+    try:
+        raw = source.read(limit)
+    except ReadError:
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return None
+    decoded = decode_documents(raw)
+    return decoded.text if not decoded.problems else None
 
 
 def _stdin(found: Discovery, settings: Settings) -> None:
@@ -144,3 +191,167 @@ def _rendered_reports(unit: object, result: RunResult, reports: dict[str, FileRe
 
 def notices_of(result: RunResult) -> list[Notice]:
     return result.notices
+
+
+@dataclass
+class FileFix:
+    """What `k8slint fix` did (or would do) to one file."""
+
+    name: str
+    path: str
+    before: str  # the text as read (line breaks as LF)
+    after: str
+    fixes: list[str] = field(default_factory=list)  # what each applied fix did, in order
+    raw: bytes = b""  # the file's bytes, and what fix writes (its BOM and line breaks kept)
+    data: bytes = b""
+
+    def diff(self) -> str:
+        """A unified diff of the file's own bytes (CRLF, BOM and all), which `patch -p1` applies."""
+        import difflib
+
+        old, new = _lines(self.raw.decode("utf-8")), _lines(self.data.decode("utf-8"))
+        name = self.name if " " not in self.name and '"' not in self.name else None
+        head = [f"--- a/{name}\n", f"+++ b/{name}\n"] if name else [
+            "--- " + _quoted(f"a/{self.name}") + "\n", "+++ " + _quoted(f"b/{self.name}") + "\n"]
+        out = []
+        for line in list(difflib.unified_diff(old, new, n=3))[2:]:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return "".join(head + out) if out else ""
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as patch sees them: ending at LF (a CR-only file: at CR), each with its ending."""
+    breaks = "\n" if "\n" in text or "\r" not in text else "\r"
+    parts = text.split(breaks)
+    lines = [part + breaks for part in parts[:-1]]
+    return lines + [parts[-1]] if parts[-1] else lines
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass
+class FixRun:
+    result: RunResult  # the lint of the fixed texts: what remains
+    files: list[FileFix] = field(default_factory=list)  # files with fixes, by name
+    problems: list[Notice] = field(default_factory=list)  # files left as they were, and why
+    rounds: int = 0
+
+
+def fix(paths: Sequence[str], settings: Settings, unsafe: bool = False,
+        progress: Callable[[int], None] | None = None, inputs: Inputs | None = None,
+        total: Callable[[int], None] | None = None) -> FixRun:
+    """Lint, apply the fixes of the unsuppressed findings (safe ones; unsafe too with `unsafe`) to the
+    texts in memory, lint again, until nothing is left to fix (at most fixes.MAX_ROUNDS rounds). Writes
+    nothing: see `write_fixes`."""
+    from .fixes import MAX_ROUNDS, apply
+
+    texts: dict[str, str] = {}
+    files: dict[str, FileFix] = {}
+    problems: list[Notice] = []
+    failed: set[str] = set()
+    paths_by_name: dict[str, str] = {}
+    result = RunResult()
+    for rounds in range(1, MAX_ROUNDS + 2):
+        result = lint(paths, settings, progress if rounds == 1 else None, inputs if rounds == 1 else None,
+                      total if rounds == 1 else None, overrides=texts)
+        if rounds == 1:
+            paths_by_name = {name: path for name, (path, _) in result.fix_texts.items() if path is not None}
+        pending: dict[str, list[Any]] = {}
+        for finding in result.findings:
+            fix_ = finding.fix
+            name = finding.location.file
+            if fix_ is None or finding.suppression is not None or name in failed or name not in paths_by_name:
+                continue
+            if fix_.safe or unsafe:
+                pending.setdefault(name, []).append(fix_)
+        if not pending or rounds > MAX_ROUNDS:
+            if pending:
+                what = f"{MAX_ROUNDS} round" + ("s" if MAX_ROUNDS != 1 else "")
+                problems += [Notice(name, f"fixes still pending after {what}: run k8slint fix again", False)
+                             for name in pending]
+            return FixRun(result, _encoded(files, problems, settings.max_file_size), problems, rounds - 1)
+        changed = False
+        for name, fixes in pending.items():
+            text = result.fix_texts[name][1]
+            applied = apply(text, fixes)
+            if applied.error is not None:
+                failed.add(name)
+                problems.append(Notice(name, f"not fixed: {applied.error} (the file is left as it was)", True))
+                files.pop(name, None)
+                texts.pop(name, None)
+                continue
+            if not applied.fixes:
+                continue
+            changed = True
+            entry = files.get(name)
+            if entry is None:
+                entry = files[name] = FileFix(name, paths_by_name[name], text, text)
+            entry.after = texts[name] = applied.text
+            entry.fixes += [f.description for f in applied.fixes]
+        if not changed:
+            return FixRun(result, _encoded(files, problems, settings.max_file_size), problems, rounds)
+    raise AssertionError("unreachable")
+
+
+def _encoded(files: dict[str, FileFix], problems: list[Notice], limit: int) -> list[FileFix]:
+    """The fixed files with the bytes to write: each file's BOM and line breaks kept. A file with
+    mixed line breaks, or that changed since it was read, is left out with an error."""
+    from .safeio import ReadError, read_file
+
+    out = []
+    for name in sorted(files):
+        entry = files[name]
+        try:
+            entry.raw = read_file(entry.path, limit)
+        except ReadError as exc:
+            problems.append(Notice(name, f"not fixed: {exc.message}", True))
+            continue
+        data = encode_like(entry.raw, entry.before, entry.after)
+        if data is None:
+            problems.append(Notice(name, "not fixed: it changed since k8slint read it, or mixes LF and CRLF line "
+                                         "breaks (make them uniform first)", True))
+            continue
+        entry.data = data
+        out.append(entry)
+    return out
+
+
+def write_fixes(run: FixRun) -> list[str]:
+    """Write each fixed file (its BOM and line breaks kept); the names written. A file that cannot be
+    written keeps its content and gets an error notice in `run.problems`."""
+    from .safeio import WriteRefused, replace_file
+
+    written = []
+    for entry in run.files:
+        try:
+            replace_file(entry.path, entry.raw, entry.data)
+        except WriteRefused as exc:
+            run.problems.append(Notice(entry.name, f"not fixed: {exc}", True))
+            continue
+        written.append(entry.name)
+    return written
+
+
+def encode_like(raw: bytes, before: str, after: str) -> bytes | None:
+    """`after` as bytes the way `raw` (whose text is `before`) is written: its BOM, its line breaks
+    (LF, CRLF or CR, when one kind is used throughout). None when `raw` is not `before`."""
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        text = raw[len(bom):].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    crlf, cr = text.count("\r\n"), text.count("\r")
+    lf = text.count("\n")
+    if crlf and crlf == cr == lf:
+        newline = "\r\n"
+    elif not cr:
+        newline = "\n"
+    elif not lf:
+        newline = "\r"
+    else:
+        return None
+    if text.replace(newline, "\n") != before:
+        return None
+    return bom + after.replace("\n", newline).encode("utf-8")

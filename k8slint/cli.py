@@ -60,74 +60,86 @@ def _given(ctx: click.Context, names: Iterable[str]) -> dict[str, object]:
     return out
 
 
+_LINT_OPTIONS = [
+    click.argument("paths", nargs=-1),
+    click.option("--config", "config_path", metavar="FILE",
+                 help="Configuration file (default: .k8slint.yaml found from the current directory upward)."),
+    click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                 help="Report format."),
+    click.option("--output", "-o", "outputs", multiple=True, metavar="FILE|FORMAT=PATH",
+                 help="FILE: write the report to FILE instead of stdout. FORMAT=PATH (repeatable): also write "
+                      "a report in FORMAT (" + ", ".join(FORMATS) + ") to PATH ('-' for stdout)."),
+    click.option("--namespace", "-n", default="default", show_default=True,
+                 help="Namespace of objects that do not set metadata.namespace."),
+    click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule (repeatable, or comma-separated)."),
+    click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable, or comma-separated)."),
+    click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
+                 help="Lowest severity that makes the exit code 1."),
+    click.option("--kube-version", metavar="X.Y", help="Kubernetes version to validate against (default: the newest "
+                 "with bundled schemas)."),
+    click.option("--strict/--no-strict", default=True, show_default=True,
+                 help="Report fields the schema does not define (unknown-field)."),
+    click.option("--context", multiple=True, metavar="PATH",
+                 help="More manifests to resolve cross-object references against (repeatable); no findings "
+                      "are reported on them."),
+    click.option("--crd", multiple=True, metavar="PATH",
+                 help="CustomResourceDefinitions to validate custom resources with (repeatable; not linted)."),
+    click.option("--nodes", type=click.IntRange(min=0, max=1_000_000), default=1, show_default=True,
+                 help="Nodes a DaemonSet runs on, for ResourceQuota totals."),
+    click.option("--replicas", type=click.Choice(("spec", "max")), default="spec", show_default=True,
+                 help="Replicas counted for ResourceQuota totals: spec.replicas, or an HPA's maxReplicas."),
+    click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                 help="Worker processes for parsing and per-object rules (default: the number of cores; "
+                      "small runs use one)."),
+    click.option("--max-file-size", default="32Mi", show_default=True, metavar="SIZE",
+                 help="Larger files are reported (input-too-large) and not read; bytes, or with k/M/G/Ki/Mi/Gi."),
+    click.option("--baseline", metavar="FILE",
+                 help="Report only findings that are not in this baseline (written by --write-baseline)."),
+    click.option("--write-baseline", "write_baseline", metavar="FILE",
+                 help="Record the current findings in FILE; they are reported as baselined from then on."),
+    click.option("--show-suppressed", is_flag=True, help="Show suppressed and baselined findings in text output."),
+    click.option("--follow-symlinks", is_flag=True,
+                 help="Follow symbolic links that lead out of a linted directory (by default they are skipped, "
+                      "with a notice)."),
+    click.option("--fail-if-no-objects", is_flag=True,
+                 help="Exit 1 when the run finds no Kubernetes object at all (a CI gate that scanned nothing)."),
+    click.option("--helm-values", multiple=True, metavar="FILE",
+                 help="Values file for every chart, after its values.yaml (repeatable, in order)."),
+    click.option("--helm-set", multiple=True, metavar="KEY=VALUE", help="As `helm --set` (repeatable)."),
+    click.option("--helm-set-string", multiple=True, metavar="KEY=VALUE", help="As `helm --set-string` (repeatable)."),
+    click.option("--helm-release", metavar="NAME", help="Release name for rendering charts (default: release-name)."),
+    click.option("--helm-namespace", metavar="NS", help="Namespace for rendering charts (default: --namespace)."),
+    click.option("--kustomize-allow-remote", is_flag=True,
+                 help="Build kustomizations with remote bases or helmCharts (kustomize then downloads them)."),
+    click.option("--closed-world", is_flag=True,
+                 help="The run is the whole namespace: report every selector or name that matches nothing, not only "
+                      "near misses."),
+    click.option("--pod-security", metavar="LEVEL[:VERSION]",
+                 help="Pod Security level enforced in namespaces without pod-security.kubernetes.io labels in the run "
+                      "(privileged, baseline or restricted; VERSION latest or v1.N)."),
+    click.option("--render/--no-render", default=True, show_default=True,
+                 help="Render Helm charts and build Kustomize overlays (--no-render reports them as not rendered)."),
+    click.option("--stdin-filename", metavar="NAME", help="Name to report standard input (-) as."),
+    click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output."),
+    click.option("--output-format", "output_format", type=click.Choice(("full", "concise")), default=None,
+                 help="Text report form: full shows each finding's source line with a caret under the column; "
+                      "concise is one line per finding (for editors' problem matchers). Default: full on a "
+                      "terminal, concise elsewhere."),
+    click.option("--show-source", is_flag=True, help="Text report in the full form (source lines) wherever it goes."),
+    click.option("--statistics", is_flag=True,
+                 help="Text report: only the count of findings per rule, and the summary."),
+]
+
+
+def _lint_options(command: Any) -> Any:
+    """The options of `lint`, which `fix` shares (same settings, configuration, suppressions, baseline)."""
+    for option in reversed(_LINT_OPTIONS):
+        command = option(command)
+    return command
+
+
 @cli.command()
-@click.argument("paths", nargs=-1)
-@click.option("--config", "config_path", metavar="FILE",
-              help="Configuration file (default: .k8slint.yaml found from the current directory upward).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format.")
-@click.option("--output", "-o", "outputs", multiple=True, metavar="FILE|FORMAT=PATH",
-              help="FILE: write the report to FILE instead of stdout. FORMAT=PATH (repeatable): also write "
-                   "a report in FORMAT (" + ", ".join(FORMATS) + ") to PATH ('-' for stdout).")
-@click.option("--namespace", "-n", default="default", show_default=True,
-              help="Namespace of objects that do not set metadata.namespace.")
-@click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule (repeatable, or comma-separated).")
-@click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable, or comma-separated).")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
-@click.option("--kube-version", metavar="X.Y", help="Kubernetes version to validate against (default: the newest "
-              "with bundled schemas).")
-@click.option("--strict/--no-strict", default=True, show_default=True,
-              help="Report fields the schema does not define (unknown-field).")
-@click.option("--context", multiple=True, metavar="PATH",
-              help="More manifests to resolve cross-object references against (repeatable); no findings "
-                   "are reported on them.")
-@click.option("--crd", multiple=True, metavar="PATH",
-              help="CustomResourceDefinitions to validate custom resources with (repeatable; not linted).")
-@click.option("--nodes", type=click.IntRange(min=0, max=1_000_000), default=1, show_default=True,
-              help="Nodes a DaemonSet runs on, for ResourceQuota totals.")
-@click.option("--replicas", type=click.Choice(("spec", "max")), default="spec", show_default=True,
-              help="Replicas counted for ResourceQuota totals: spec.replicas, or an HPA's maxReplicas.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for parsing and per-object rules (default: the number of cores; "
-                   "small runs use one).")
-@click.option("--max-file-size", default="32Mi", show_default=True, metavar="SIZE",
-              help="Larger files are reported (input-too-large) and not read; bytes, or with k/M/G/Ki/Mi/Gi.")
-@click.option("--baseline", metavar="FILE",
-              help="Report only findings that are not in this baseline (written by --write-baseline).")
-@click.option("--write-baseline", "write_baseline", metavar="FILE",
-              help="Record the current findings in FILE; they are reported as baselined from then on.")
-@click.option("--show-suppressed", is_flag=True, help="Show suppressed and baselined findings in text output.")
-@click.option("--follow-symlinks", is_flag=True,
-              help="Follow symbolic links that lead out of a linted directory (by default they are skipped, "
-                   "with a notice).")
-@click.option("--fail-if-no-objects", is_flag=True,
-              help="Exit 1 when the run finds no Kubernetes object at all (a CI gate that scanned nothing).")
-@click.option("--helm-values", multiple=True, metavar="FILE",
-              help="Values file for every chart, after its values.yaml (repeatable, in order).")
-@click.option("--helm-set", multiple=True, metavar="KEY=VALUE", help="As `helm --set` (repeatable).")
-@click.option("--helm-set-string", multiple=True, metavar="KEY=VALUE", help="As `helm --set-string` (repeatable).")
-@click.option("--helm-release", metavar="NAME", help="Release name for rendering charts (default: release-name).")
-@click.option("--helm-namespace", metavar="NS", help="Namespace for rendering charts (default: --namespace).")
-@click.option("--kustomize-allow-remote", is_flag=True,
-              help="Build kustomizations with remote bases or helmCharts (kustomize then downloads them).")
-@click.option("--closed-world", is_flag=True,
-              help="The run is the whole namespace: report every selector or name that matches nothing, not only "
-                   "near misses.")
-@click.option("--pod-security", metavar="LEVEL[:VERSION]",
-              help="Pod Security level enforced in namespaces without pod-security.kubernetes.io labels in the run "
-                   "(privileged, baseline or restricted; VERSION latest or v1.N).")
-@click.option("--render/--no-render", default=True, show_default=True,
-              help="Render Helm charts and build Kustomize overlays (--no-render reports them as not rendered).")
-@click.option("--stdin-filename", metavar="NAME", help="Name to report standard input (-) as.")
-@click.option("-v", "--verbose", is_flag=True, help="Show remediation and related objects in text output.")
-@click.option("--output-format", "output_format", type=click.Choice(("full", "concise")), default=None,
-              help="Text report form: full shows each finding's source line with a caret under the column; "
-                   "concise is one line per finding (for editors' problem matchers). Default: full on a "
-                   "terminal, concise elsewhere.")
-@click.option("--show-source", is_flag=True, help="Text report in the full form (source lines) wherever it goes.")
-@click.option("--statistics", is_flag=True,
-              help="Text report: only the count of findings per rule, and the summary.")
+@_lint_options
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str, outputs: tuple[str, ...],
          write_baseline: str | None, show_suppressed: bool, verbose: bool, output_format: str | None,
@@ -137,13 +149,54 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error,
     unreadable input or internal error.
     """
+    _lint(ctx, paths, config_path, fmt, outputs, write_baseline, _TextOptions(verbose, show_suppressed, output_format,
+          statistics), show_source, None)
+
+
+@cli.command("fix")
+@_lint_options
+@click.option("--diff", is_flag=True, help="Print the changes as a unified diff; change no file.")
+@click.option("--check", is_flag=True, help="Change no file; list what would be fixed and exit 1 if anything would.")
+@click.option("--unsafe", is_flag=True,
+              help="Also apply fixes that may change behaviour (a selector or targetPort corrected to the near miss).")
+@click.pass_context
+def fix_command(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str,
+                outputs: tuple[str, ...], write_baseline: str | None, show_suppressed: bool, verbose: bool,
+                output_format: str | None, show_source: bool, statistics: bool, diff: bool, check: bool,
+                unsafe: bool, **_: object) -> None:
+    """Fix what can be fixed in PATHS, then report what remains (as lint does).
+
+    Takes every option of lint; a suppressed or baselined finding is never fixed. Only the plain
+    files of the run are changed (not charts' templates or kustomizations' outputs), each through a
+    temporary file renamed over it, keeping its line breaks and BOM; a file whose fixed text would not
+    read back as intended is left as it was, with an error. Each changed file and its fixes are listed
+    on standard error.
+
+    Exit codes: as lint (for the findings that remain); with --diff or --check, 1 when something
+    would be fixed, else 0; 2 usage error, unreadable input, a file that could not be fixed.
+    """
+    if diff and check:
+        raise click.BadParameter("--diff already changes nothing: give one of the two", param_hint="--check")
+    _lint(ctx, paths, config_path, fmt, outputs, write_baseline, _TextOptions(verbose, show_suppressed, output_format,
+          statistics), show_source, _FixMode(diff, check, unsafe))
+
+
+class _FixMode(NamedTuple):
+    diff: bool
+    check: bool
+    unsafe: bool
+
+
+def _lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fmt: str, outputs: tuple[str, ...],
+          write_baseline: str | None, text_options: _TextOptions, show_source: bool,
+          fixing: _FixMode | None) -> None:
     from . import api
     from . import config as configuration
     from .engine import exit_code
     from .settings import SettingsError, resolve
 
     _check_cwd()
-    if show_source and output_format == "concise":
+    if show_source and text_options.form == "concise":
         raise click.BadParameter("--show-source asks for the full form: give one of the two",
                                  param_hint="--output-format")
     output, extra = _outputs(outputs)
@@ -165,8 +218,23 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
         raise click.BadParameter(str(exc), param_hint=exc.option) from exc
 
     inputs = api.Inputs()
+    fix_failed = False
     with _progress(fmt, outputs) as (advance, total):
-        result = api.lint(paths, settings, advance, inputs, total)
+        if fixing is None:
+            result = api.lint(paths, settings, advance, inputs, total)
+        else:
+            run = api.fix(paths, settings, fixing.unsafe, advance, inputs, total)
+            if fixing.diff or fixing.check:
+                _fix_preview(run, fixing)  # exits
+            written = api.write_fixes(run)
+            _fix_summary(run, written, "fixed")
+            for notice in run.problems:  # files left as they were: exit 2 (below)
+                prefix = "error" if notice.error else "note"
+                click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
+            fix_failed = any(n.error for n in run.problems)
+            result = run.result
+            if len(written) < len(run.files):  # what the files hold now, not what they would have held
+                result = api.lint(paths, settings)
     if _CONSOLE[0]:
         import gc
 
@@ -193,12 +261,14 @@ def lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, fm
         click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
 
     code = exit_code(result, settings.fail_on)
+    if fixing is not None and fix_failed:
+        code = 2
     if code == 0 and settings.fail_if_no_objects and not result.objects:
         code = 1
     _PIPE_EXIT[0] = code  # a reader that stops early (| head) does not change the verdict
     try:
-        form = "full" if show_source else output_format
-        text_options = _TextOptions(verbose, show_suppressed, form, statistics)
+        if show_source:
+            text_options = text_options._replace(form="full")
         stdout_used = _write_reports(result, fmt, output, extra, protected, text_options)
     except BrokenPipeError:  # the reader stopped early (| head): the verdict is the run's own
         _quiet_stdout()
@@ -217,6 +287,40 @@ _SETTINGS_OPTIONS = (
     "helm_set_string", "helm_release", "helm_namespace", "kustomize_allow_remote", "render", "stdin_filename",
     "closed_world", "pod_security",
 )
+
+
+def _fix_summary(run: Any, names: list[str], verb: str) -> None:
+    """Each file and what was (or would be) fixed in it, on standard error."""
+    done = {entry.name: entry for entry in run.files}
+    count = 0
+    for name in names:
+        fixes = done[name].fixes
+        count += len(fixes)
+        click.echo(f"k8slint: {verb} {inert(name)}: " + "; ".join(inert(f) for f in fixes), err=True)
+    unsafe = sum(1 for f in run.result.findings if f.fix is not None and not f.fix.safe and f.suppression is None)
+    tail = f" ({unsafe} more with --unsafe)" if unsafe else ""
+    click.echo(f"k8slint: {count} fix{'es' if count != 1 else ''} in {len(names)} "
+               f"file{'s' if len(names) != 1 else ''}{tail}", err=True)
+
+
+def _fix_preview(run: Any, fixing: _FixMode) -> None:
+    """--diff and --check: show what fix would do, change nothing, exit 1 when it would do something."""
+    names = [entry.name for entry in run.files]
+    if fixing.diff:
+        shown = _terminal(sys.stdout)  # a terminal gets control characters escaped; a pipe gets a patch
+        with _stdout() as stream:
+            for entry in run.files:
+                diff = entry.diff()
+                if shown:
+                    diff = "".join(inert(line) + "\n" for line in diff.splitlines())
+                stream.write(diff)
+    _fix_summary(run, names, "would fix")
+    for notice in run.problems:
+        prefix = "error" if notice.error else "note"
+        click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
+    if any(n.error for n in run.problems) or run.result.input_errors:
+        sys.exit(2)
+    sys.exit(1 if names else 0)
 
 
 class _TextOptions(NamedTuple):

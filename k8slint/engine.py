@@ -27,7 +27,18 @@ from typing import TYPE_CHECKING, Any
 
 from . import baseline, catalog, samples
 from .discovery import Notice, Source
-from .findings import Finding, Location, ObjectRef, Path, RelatedLocation, Severity, Violation, render_path
+from .findings import (
+    Finding,
+    FixIntent,
+    Location,
+    ObjectRef,
+    Op,
+    Path,
+    RelatedLocation,
+    Severity,
+    Violation,
+    render_path,
+)
 from .index import BUILTIN_GROUPS, ObjectIndex, is_custom_resource, owned_by_controllers
 from .model import K8sObject
 from .parser import Document, Problem, decode_documents, parse
@@ -74,6 +85,8 @@ class RunResult:
     objects: int = 0
     #: the text of sources that cannot be read again (standard input), by name: for code frames
     texts: dict[str, str] = field(default_factory=dict)
+    #: (path, text) of the files whose fixes were computed, by name (see api._attach_fixes)
+    fix_texts: dict[str, tuple[str | None, str]] = field(default_factory=dict)
 
     @property
     def input_errors(self) -> list[Notice]:
@@ -140,7 +153,7 @@ class FileOutcome:
     objects: list[K8sObject] = field(default_factory=list)
     comments: FileComments | None = None
     notices: list[Notice] = field(default_factory=list)
-    text: str | None = None  # kept only for standard input
+    text: str | None = None  # kept only for standard input and the texts of k8slint fix's rounds
     checksum: tuple[int, int] | None = None  # (size, crc32) of the bytes linted: re-reads must match
 
 
@@ -367,7 +380,7 @@ class Engine:
             count = len(decoded.problems)
             what = "a document is" if count == 1 else f"{count} documents are"
             outcome.notices.append(Notice(source.name, f"{what} not UTF-8 text: not linted", True))
-        if source.path is None:
+        if source.path is None or source.text is not None:  # standard input, or a text k8slint fix made
             outcome.text = text
         parsed = parse(text, source.name)
         if source.unit is None:  # rendered output is Kubernetes objects by construction
@@ -473,8 +486,14 @@ class Engine:
             mapped = mapper.map(doc.index, path, line, col)
             related = [RelatedLocation(location, None, "rendered output"), *mapped.related]
             location = mapped.location
-        return Finding(rule.id, self._severity(rule), message, location, None, render_path(path), rule.remediation,
-                       related)
+        finding = Finding(rule.id, self._severity(rule), message, location, None, render_path(path),
+                          rule.remediation, related)
+        renames = _case_renames(data) if mapper is None else ()
+        if renames:
+            what = ", ".join(f'"{old}" to "{new}"' for old, new in renames)
+            finding.intent = (doc.index, base, FixIntent(f"rename {what}", True,
+                                                         tuple(Op("rename", (old,), new) for old, new in renames)))
+        return finding
 
     def _problem_finding(self, source: Source | str, problem: Problem) -> Finding:
         rule = REGISTRY[problem.rule]
@@ -486,8 +505,11 @@ class Engine:
             mapped = mapper.map_position(problem.line, problem.column)
             related = [RelatedLocation(location, None, "rendered output"), *mapped.related]
             location = mapped.location
-        return Finding(rule.id, self._severity(rule), problem.message, location, remediation=rule.remediation,
-                       related=related)
+        finding = Finding(rule.id, self._severity(rule), problem.message, location,
+                          remediation=rule.remediation, related=related)
+        if problem.fix is not None and mapper is None:
+            finding.intent = (-1, (), FixIntent(_LINE_FIXES[problem.fix], True, (Op(problem.fix, line=problem.line),)))
+        return finding
 
     # --- rules ----------------------------------------------------------------------------------
 
@@ -595,10 +617,13 @@ class Engine:
             if rel_mapper is not None:
                 rel_location = rel_mapper.map(rel.obj.doc.index, rel.obj.base + rel.path, rline, rcol).location
             related.append(RelatedLocation(rel_location, rel.obj.ref, _bounded(rel.message)))
-        return Finding(
+        finding = Finding(
             rule.id, self._severity(rule, violation), _bounded(violation.message), location,
             obj.ref, render_path(violation.path), rule.remediation, related,
         )
+        if violation.fix is not None and mapper is None:  # rendered objects: the template is not plain data
+            finding.intent = (obj.doc.index, obj.base, violation.fix)
+        return finding
 
     def _unknown_suppressions(self, mentions: list[Mention]) -> list[Finding]:
         if not mentions:
@@ -648,6 +673,12 @@ class Engine:
                     remaining[key] -= 1
                     finding.suppression = Suppression("baseline", "in the baseline")
 
+
+#: What the line-level fixes of parser problems do.
+_LINE_FIXES = {
+    "separate": "separate the pasted documents with a line ---",
+    "expand-tabs": "indent with spaces instead of tabs (tab stops of 8)",
+}
 
 #: Kinds the run phase reads besides those of run-phase rules: what quotas and LimitRanges count
 #: and resolve, and the CRDs that validate custom resources.
@@ -785,6 +816,18 @@ MAX_MESSAGE = 2000
 
 def _bounded(text: str, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 30] + f"... ({len(text) - limit + 30:,} more characters)"
+
+
+def _case_renames(data: Any) -> list[tuple[str, str]]:
+    """apiVersion and kind spelt in another case (`apiversion`), when that is the only spelling."""
+    if not isinstance(data, dict):
+        return []
+    out = []
+    for key in ("apiVersion", "kind"):
+        variants = [k for k in data if isinstance(k, str) and k.lower() == key.lower()]
+        if key not in data and len(variants) == 1 and isinstance(data[variants[0]], str) and data[variants[0]]:
+            out.append((variants[0], key))
+    return out
 
 
 def _identity_problem(data: Any) -> str | None:

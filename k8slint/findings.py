@@ -58,6 +58,38 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Op:
+    """One change of an automatic fix (see k8slint.fixes). `path` leads to the node changed: from the
+    object a rule checks (the engine adds where the object sits in its document).
+
+    - quote: the plain scalar at `path` becomes a double-quoted string of the same characters
+    - unquote: the quoted scalar at `path` is written plain (`text`, or its characters), reading as `value`
+    - set: the scalar at `path`, now `old`, becomes `value`, written `text` (quoted when it must be)
+    - rename: the key at the end of `path` becomes `value`
+    - insert: the mapping at `path` gets the entry `value` = (key, data), written in flow style
+    - rewrite: the mapping of scalars at `path` is replaced by the mapping `value`
+    - separate: a line `---` above line `line` (two documents pasted together)
+    - expand-tabs: the tabs of line `line`'s indentation become spaces (tab stops of 8)
+    """
+
+    kind: str
+    path: Path = ()
+    value: Any = None
+    text: str | None = None
+    old: Any = None
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FixIntent:
+    """What a rule proposes to repair a violation: a description, safe or not, the changes."""
+
+    description: str
+    safe: bool
+    ops: tuple[Op, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Violation:
     """What a rule yields: where in the object (a path) and what is wrong.
 
@@ -69,6 +101,7 @@ class Violation:
     message: str
     related: tuple[Related, ...] = ()
     severity: Severity | None = None
+    fix: FixIntent | None = None  # the change that repairs it, when the rule knows one (see k8slint.fixes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +164,9 @@ class Finding:
     related: list[RelatedLocation] = field(default_factory=list)
     suppression: Any = None  # a suppress.Suppression when suppressed (reported, never counted)
     units: tuple[str, ...] = ()  # the render units that report it (charts, overlays); () for plain files
+    #: (document index, object base, fixes.FixIntent) while the run goes on; resolved into `fix`
+    intent: Any = None
+    fix: Any = None  # a fixes.Fix: the edits that repair it in the user's file
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -150,5 +186,6 @@ class Finding:
             "remediation": self.remediation,
             "related": [r.to_json() for r in self.related],
             "suppressed": self.suppression.to_json() if self.suppression else None,
+            "fix": self.fix.to_json() if self.fix else None,
             **({"units": list(self.units)} if self.units else {}),
         }

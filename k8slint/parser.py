@@ -105,6 +105,7 @@ class Problem:
     line: int
     column: int
     message: str
+    fix: str | None = None  # a line-level fix (fixes.Op kind): "separate", "expand-tabs"
 
 
 class _TooDeep(Exception):
@@ -641,7 +642,8 @@ def _syntax_problem(exc: YAMLError, text: str, base: int, line_offset: int, text
     here = textmap.text[base + mark.index - mark.column: base + mark.index + 1] if not textmap.odd else ""
     if "\t" in here and not here[:-1].strip(" \t"):
         message = "tab character in indentation: YAML indentation must use spaces"
-    elif textmap.odd:
+        return Problem("yaml-syntax-error", line, col, message, "expand-tabs")
+    if textmap.odd:
         message += ("; note: this document contains a NEL, U+2028 or U+2029 character, which YAML (and "
                     "kubectl) read as a line break")
     return Problem("yaml-syntax-error", line, col, message)
@@ -804,7 +806,8 @@ def _duplicate_problem(key: str, line: int, col: int, first_line: int, pasted: l
     else:
         advice = ("kubectl and Helm silently keep the last value, Kustomize refuses to build; "
                   "remove or merge one of them")
-    return Problem("duplicate-key", line, col, f'duplicate key "{shown}" (first at line {first_line}): {advice}')
+    fix = "separate" if pasted and col == 1 else None
+    return Problem("duplicate-key", line, col, f'duplicate key "{shown}" (first at line {first_line}): {advice}', fix)
 
 
 def _plain(value: str) -> Any:

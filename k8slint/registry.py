@@ -76,6 +76,8 @@ class Rule:
     origin: str = "k8slint"
     #: the checks a rule that mirrors Kubernetes code makes, each with the source it follows
     checks: tuple[str, ...] = ()
+    #: the automatic fixes `k8slint fix` applies, each "safe: ..." or "unsafe: ..." (see k8slint.fixes)
+    fixes: tuple[str, ...] = ()
 
     @property
     def builtin(self) -> bool:
@@ -106,6 +108,9 @@ class Registry:
         for attr in ("summary", "why", "remediation"):
             if not getattr(rule, attr).strip():
                 raise ValueError(f"rule {rule.id!r} has no {attr}")
+        for fix in rule.fixes:
+            if not fix.startswith(("safe: ", "unsafe: ")):
+                raise ValueError(f"rule {rule.id!r}: a fix must say whether it is safe: {fix!r}")
         self.rules[rule.id] = rule
         return rule
 
@@ -124,6 +129,7 @@ class Registry:
         tags: Iterable[str] = (),
         params_schema: Mapping[str, Any] | None = None,
         checks: Iterable[str] = (),
+        fixes: Iterable[str] = (),
     ) -> Callable[[Check], Check]:
         """Decorator declaring a checked rule: the function is the rule's check."""
 
@@ -132,7 +138,7 @@ class Registry:
                 id, severity, _clean(summary), _clean(why), _clean(remediation),
                 None if kinds is None else frozenset(kinds), check, enabled,
                 _clean(severity_note), tuple(_clean(e) for e in exemptions), tuple(tags), params_schema,
-                checks=tuple(_clean(c) for c in checks),
+                checks=tuple(_clean(c) for c in checks), fixes=tuple(_clean(f) for f in fixes),
             ))
             return check
 

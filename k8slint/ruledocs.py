@@ -26,6 +26,7 @@ def rule_json(rule: Rule) -> dict[str, Any]:
         "kinds": sorted(rule.kinds) if rule.kinds is not None else None,
         "exemptions": list(rule.exemptions),
         **({"checks": list(rule.checks)} if rule.checks else {}),
+        **({"fixes": list(rule.fixes)} if rule.fixes else {}),
         "tags": list(rule.tags),
         "helpUri": rule_url(rule),
     }
@@ -80,6 +81,8 @@ def explain(rule: Rule) -> str:
     ]
     if rule.checks:
         out += ["", "Checks (and the code each mirrors):"] + [f"  - {c}" for c in rule.checks]
+    if rule.fixes:
+        out += ["", "Automatic fixes (`k8slint fix`; unsafe ones with --unsafe):"] + [f"  - {f}" for f in rule.fixes]
     if rule.exemptions:
         out += ["", "Not flagged:"] + [f"  - {e}" for e in rule.exemptions]
     props = (rule.params_schema or {}).get("properties", {})
@@ -129,6 +132,9 @@ def as_markdown() -> str:
         if r.checks:
             out += ["", "**Checks** (and the code each mirrors):", ""]
             out += [f"- {c}" for c in r.checks]
+        if r.fixes:
+            out += ["", "**Automatic fixes** (`k8slint fix`; unsafe ones with `--unsafe`):", ""]
+            out += [f"- {f}" for f in r.fixes]
         if r.exemptions:
             out += ["", "**Not flagged:**", ""]
             out += [f"- {e}" for e in r.exemptions]

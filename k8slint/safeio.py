@@ -164,3 +164,53 @@ def write_file(path: str, write: Callable[[IO[str]], None], inputs: Identities |
         if isinstance(exc, OSError) and not isinstance(exc, WriteRefused):
             raise WriteRefused(f"cannot write {what} {path}: {exc.strerror or exc}") from exc
         raise
+
+
+def replace_file(path: str, expected: bytes, data: bytes) -> None:
+    """Replace the content of the user's file `path` (k8slint fix), which must still hold `expected`:
+    through a temporary file in the same folder renamed over it, with the file's mode (and owner,
+    where allowed). Refused for a symbolic link or a file with other hard links (the rename would
+    cut the link), and when the file changed since it was read."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        raise WriteRefused(f"cannot write {path}: {exc.strerror}") from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise WriteRefused("it is a symbolic link: fix the file it points to")
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteRefused("not a regular file")
+    if info.st_nlink > 1:
+        raise WriteRefused("it has other hard links, which a rewrite would separate")
+    if not info.st_mode & 0o222:
+        raise WriteRefused("it is read-only")
+    try:
+        current = read_file(path, len(expected) + 1)
+    except ReadError:
+        current = None
+    if current != expected:
+        raise WriteRefused("it changed since k8slint read it: run k8slint fix again")
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".k8slint-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise WriteRefused(f"cannot write beside it: {exc.strerror}") from exc
+    try:
+        os.fchmod(fd, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "fchown"):
+            try:
+                os.fchown(fd, info.st_uid, info.st_gid)
+            except OSError:
+                pass  # not ours to give away: the file keeps its mode, the owner is the user running k8slint
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and not isinstance(exc, WriteRefused):
+            raise WriteRefused(f"cannot write: {exc.strerror or exc}") from exc
+        raise

@@ -23,7 +23,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .data import load_data
-from .findings import Path
+from .findings import FixIntent, Op, Path
 from .model import K8sObject, as_dict, as_list
 
 
@@ -672,6 +672,7 @@ class SchemaError:
     message: str
     unknown_field: bool = False
     missing: str | None = None  # the required field a `required` error is about
+    fix: FixIntent | None = None  # the change that repairs it, when it is certain
 
 
 _ARTICLES = {"integer": "an integer", "string": "a string", "object": "a mapping", "array": "a list",
@@ -759,23 +760,64 @@ def _where(path: Path) -> str:
     return render_path(path) or "the object"
 
 
-def _unknown_fields(path: Path, keys: list[Any], properties: dict[str, Any]) -> list[SchemaError]:
-    """One error per unknown field, with "did you mean" or "belongs under" from the known properties."""
+def _unknown_fields(path: Path, keys: list[Any], properties: dict[str, Any],
+                    instance: Any = None) -> list[SchemaError]:
+    """One error per unknown field, with "did you mean" or "belongs under" from the known properties.
+
+    The rename is offered as a fix only when it is certain: one close name, not set already, not the
+    suggestion for another unknown field of the mapping too, and the value fits the field's type
+    (`serviceName: web` under a v1 backend is close to `service`, an object: no fix)."""
     where = _where(path)
     known = sorted(properties)
+    mapping = instance if isinstance(instance, dict) else {}
     out = []
+    targets: dict[str, int] = {}
     for key in keys:
         message = f'unknown field "{key}" ' + (f"in {where}" if path else "at the top level")
         case = [k for k in known if k.lower() == str(key).lower()]
         parent = _belongs_under(str(key), properties)
         close = case or difflib.get_close_matches(
             key, known, n=1, cutoff=0.6 if len(str(key)) <= 4 else 0.75)
+        fix = None
         if case or (close and not parent):
             message += f' (did you mean "{close[0]}"?)'
+            single = len(case) == 1 or (not case and len(difflib.get_close_matches(
+                key, known, n=2, cutoff=0.6 if len(str(key)) <= 4 else 0.75)) == 1)
+            if single and close[0] not in mapping and _fits(mapping.get(key), properties[close[0]]):
+                fix = FixIntent(f'rename "{key}" to "{close[0]}"', True, (Op("rename", (*path, key), close[0]),))
+                targets[close[0]] = targets.get(close[0], 0) + 1
         elif parent:
             message += f' ("{key}" belongs under {parent}: wrong indentation?)'
-        out.append(SchemaError((*path, key), message, unknown_field=True))
+        out.append(SchemaError((*path, key), message, unknown_field=True, fix=fix))
+    for i, error in enumerate(out):  # two unknown fields close to the same name: neither is certain
+        if error.fix is not None and targets[error.fix.ops[0].value] > 1:
+            out[i] = SchemaError(error.path, error.message, unknown_field=True)
     return out
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,), "array": (list,), "string": (str,), "integer": (int,), "number": (int, float),
+    "boolean": (bool,), "null": (type(None),),
+}
+
+
+def _fits(value: Any, schema: Any) -> bool:
+    """Whether `value` has the JSON type `schema` asks for (True when the schema does not say)."""
+    if not isinstance(schema, dict):
+        return True
+    types = schema.get("type")
+    if isinstance(types, str):
+        types = [types]
+    if isinstance(types, list):
+        return any(isinstance(value, _JSON_TYPES.get(t, object)) and not (isinstance(value, bool) and t != "boolean")
+                   for t in types if isinstance(t, str))
+    if "properties" in schema or "additionalProperties" in schema:
+        return isinstance(value, dict)
+    if "items" in schema:
+        return isinstance(value, list)
+    if schema.get("x-kubernetes-int-or-string"):
+        return isinstance(value, (int, str)) and not isinstance(value, bool)
+    return True
 
 
 def _required(path: Path, missing: list[str]) -> list[SchemaError]:
@@ -785,16 +827,34 @@ def _required(path: Path, missing: list[str]) -> list[SchemaError]:
 def _type_error(path: Path, types: Any, value: Any) -> SchemaError:
     expected = _expected(types)
     return SchemaError(path, f"{_where(path)} must be {expected}, got {describe_value(value)}"
-                       + _type_hint(expected, value))
+                       + _type_hint(expected, value), fix=_type_fix(path, expected, value))
+
+
+def _type_fix(path: Path, expected: str, value: object) -> FixIntent | None:
+    """Quotes that make a number or boolean out of a string, or their absence, when the schema
+    wants exactly the other one (the API server reads the same characters either way). Not for
+    digits with a leading zero (`defaultMode: "0644"`: octal meant, or decimal?)."""
+    if expected == "an integer" and isinstance(value, str) and re.fullmatch(r"-?(?:0|[1-9][0-9]*)", value):
+        number = int(value)
+        if -(2**63) <= number < 2**63:
+            return FixIntent(f"remove the quotes: {number}", True, (Op("unquote", path, number, str(number)),))
+    if expected.startswith("a boolean") and isinstance(value, str) and value.lower() in ("true", "false"):
+        flag = value.lower() == "true"
+        return FixIntent(f"remove the quotes: {value.lower()}", True, (Op("unquote", path, flag, value.lower()),))
+    if expected == "a string" and isinstance(value, (bool, int, float)):
+        return FixIntent("quote the value", True, (Op("quote", path),))
+    return None
 
 
 def _enum_error(path: Path, enums: list[Any], value: Any) -> SchemaError:
     shown, _, folded = _enum_summary(enums)
     message = f"{_where(path)} must be one of {shown}; got {describe_value(value)}"
     suggestion = folded.get(value.lower()) if isinstance(value, str) else None
+    fix = None
     if suggestion is not None:
         message += f' (did you mean "{suggestion}"?)'
-    return SchemaError(path, message)
+        fix = FixIntent(f'write "{suggestion}"', True, (Op("set", path, suggestion, old=value),))
+    return SchemaError(path, message, fix=fix)
 
 
 def _format_error(path: Path, form: Any, value: Any) -> SchemaError:
@@ -823,7 +883,7 @@ def translate_rs(rs: Any, instance: Any, schema: dict[str, Any]) -> list[SchemaE
             sub = _schema_at(schema, path)
             if sub is None or sub.get("additionalProperties") is not False:
                 return None
-            out += _unknown_fields(path, list(kind.unexpected), as_dict(sub.get("properties")))
+            out += _unknown_fields(path, list(kind.unexpected), as_dict(sub.get("properties")), error.instance)
         else:
             return None
     return out
@@ -870,7 +930,8 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
     value = error.instance
     kind = error.validator
     if kind == "additionalProperties" and error.validator_value is False and isinstance(value, dict):
-        return _unknown_fields(path, additional_keys(value, error.schema), as_dict(error.schema.get("properties")))
+        return _unknown_fields(path, additional_keys(value, error.schema), as_dict(error.schema.get("properties")),
+                               value)
     if kind == "required" and isinstance(value, dict):
         return _required(path, [p for p in error.validator_value if p not in value])
     if kind == "type":

@@ -50,14 +50,15 @@ def test_json_report_matches_schema_and_contract(tmp_path: Path) -> None:
     report = json.loads(result.output)
     jsonschema.validate(report, SCHEMA)
     assert report["tool"] == {"name": "k8slint", "version": __version__}
-    assert report["summary"] == {"files": 8, "objects": 15, "errors": 2, "warnings": 0, "infos": 0, "suppressed": 0}
+    assert report["summary"] == {"files": 8, "objects": 15, "errors": 2, "warnings": 0, "infos": 0, "suppressed": 0,
+                                 "fixable": 0, "fixableUnsafe": 1}
     first = report["findings"][0]
     assert first == {
         "rule": "service-target-port-undefined", "severity": "error",
         "message": first["message"], "file": str(BROKEN), "line": 10, "column": 7,
         "object": {"apiVersion": "v1", "kind": "Service", "name": "api", "namespace": "default"},
         "path": "spec.ports[0].targetPort", "remediation": first["remediation"],
-        "related": first["related"], "suppressed": None,
+        "related": first["related"], "suppressed": None, "fix": None,
     }
 
 

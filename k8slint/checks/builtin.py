@@ -20,6 +20,10 @@ REGISTRY.add(Rule(
     ),
     kinds=None,
     tags=("yaml",),
+    fixes=(
+        "safe: tabs in indentation become spaces (tab stops of 8, as git, GitHub and terminals show "
+        "them), line after line, when the document then parses.",
+    ),
 ))
 
 REGISTRY.add(Rule(
@@ -36,6 +40,11 @@ REGISTRY.add(Rule(
     remediation="Remove or merge the repeated key; k8slint, like kubectl, keeps the last value.",
     kinds=None,
     tags=("yaml",),
+    fixes=(
+        "safe: two documents pasted together (apiVersion and kind repeated at the top level) are "
+        "separated by a line `---` above the second (above the comment lines that open it), when each "
+        "part then parses with no repeated key.",
+    ),
 ))
 
 REGISTRY.add(Rule(
@@ -53,6 +62,8 @@ REGISTRY.add(Rule(
     ),
     kinds=None,
     tags=("yaml",),
+    fixes=("safe: `apiversion`, `Kind` or another spelling of apiVersion or kind in the wrong case is "
+           "renamed, when it is the only one.",),
 ))
 
 REGISTRY.add(Rule(

@@ -9,6 +9,7 @@ from ..findings import Severity, Violation
 from ..model import K8sObject
 from ..registry import Context, rule
 from ..validation import DEFERRED_STATES
+from .migrations import FIXES, migration
 
 _SCHEMA_EXEMPTIONS = (
     "Objects of removed API versions: removed-api-version reports those instead of a missing schema.",
@@ -45,13 +46,20 @@ def _deferred(obj: K8sObject, ctx: Context) -> bool:
     kinds=None,
     exemptions=_SCHEMA_EXEMPTIONS,
     tags=("schema", "both-phases"),
+    fixes=(
+        'safe: a quoted number or boolean where the schema wants one: `replicas: "3"` → `replicas: 3`, '
+        '`readOnly: "true"` → `readOnly: true`.',
+        'safe: a number or YAML 1.1 boolean where the schema wants a string, quoted as written: '
+        '`value: 8080` → `value: "8080"`, `version: 1.10` → `version: "1.10"`, `name: no` → `name: "no"`.',
+        "safe: an enumeration value in the wrong case: `imagePullPolicy: always` → `imagePullPolicy: Always`.",
+    ),
 )
 def schema_violation(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     if _deferred(obj, ctx):
         return
     for error in ctx.schemas.errors(obj):
         if not error.unknown_field:
-            yield Violation(error.path, error.message)
+            yield Violation(error.path, error.message, fix=error.fix)
 
 
 @rule(
@@ -73,13 +81,18 @@ def schema_violation(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         "Fields under `x-kubernetes-preserve-unknown-fields` in a custom resource schema.",
     ),
     tags=("schema", "both-phases"),
+    fixes=(
+        "safe: a misspelt field renamed to the one defined field it is close to (`imagePullPolcy` → "
+        "`imagePullPolicy`, `sepc` → `spec`), when no other field is as close and the mapping does not "
+        "already set it. A field at the wrong level is not moved.",
+    ),
 )
 def unknown_field(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     if _deferred(obj, ctx):
         return
     for error in ctx.schemas.errors(obj):
         if error.unknown_field:
-            yield Violation(error.path, error.message)
+            yield Violation(error.path, error.message, fix=error.fix)
 
 
 @rule(
@@ -102,6 +115,7 @@ def unknown_field(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         "schema', this rule names the replacement).",
     ),
     tags=("api-versions",),
+    fixes=FIXES,
 )
 def removed_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     entry = removed_in(obj.api_version, obj.kind, ctx.schemas.version)
@@ -109,7 +123,7 @@ def removed_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         yield Violation(("apiVersion",), (
             f"{obj.api_version} {obj.kind} was removed in Kubernetes {entry.removed} (deprecated "
             f"since {entry.deprecated}; target version {ctx.schemas.version}): {entry.advice()}"
-        ))
+        ), fix=migration(obj, entry.replacement))
 
 
 @rule(
@@ -123,6 +137,7 @@ def removed_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     remediation="Move to the replacement apiVersion named in the message before upgrading.",
     kinds=None,
     tags=("api-versions",),
+    fixes=FIXES,
 )
 def deprecated_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     entry = deprecated_in(obj.api_version, obj.kind, ctx.schemas.version)
@@ -130,7 +145,7 @@ def deprecated_api_version(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         yield Violation(("apiVersion",), (
             f"{obj.api_version} {obj.kind} is deprecated since Kubernetes {entry.deprecated} and is "
             f"removed in {entry.removed}: {entry.advice()}"
-        ))
+        ), fix=migration(obj, entry.replacement))
 
 
 @rule(

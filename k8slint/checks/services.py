@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from ..findings import Related, Severity, Violation
+from ..findings import FixIntent, Op, Related, Severity, Violation
 from ..model import K8sObject, as_dict, as_list, get_in
 from ..registry import Context, rule
 from .nearmiss import OPEN_WORLD, map_requirements, selector_near_miss
@@ -62,6 +63,8 @@ def _show_selector(selector: dict[str, Any]) -> str:
         "Pod templates in other files or folders of the same run do count; other namespaces never do.",
     ),
     tags=("services", "cross-object"),
+    fixes=("unsafe: the selector's values set to the labels of the pod template it almost matches (the one "
+           "the message names), when the template has every key of the selector.",),
 )
 def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     selector = _selector(obj)
@@ -77,11 +80,28 @@ def service_selector_no_match(obj: K8sObject, ctx: Context) -> Iterator[Violatio
         return  # the pods come from somewhere this run does not show
     message = f"selector {_show_selector(selector)} matches no pod template in namespace \"{obj.namespace}\""
     related: tuple[Related, ...] = ()
+    fix = None
     if miss is not None:
         message += miss.message
         related = (Related(miss.obj, (*(miss.obj.pod_template_path or ()), "metadata", "labels"),
                            "matching pod template" if miss.other_namespace else "the pod template it almost matches"),)
-    yield Violation(("spec", "selector"), message, related)
+        if not miss.other_namespace:
+            fix = _selector_fix(selector, miss.obj)
+    yield Violation(("spec", "selector"), message, related, fix=fix)
+
+
+def _selector_fix(selector: dict[str, Any], template: K8sObject) -> FixIntent | None:
+    """The selector's values set to the near miss's labels (unsafe: the Service then sends traffic to
+    those pods), when every key of the selector is among the template's labels."""
+    labels = template.pod_labels() or {}
+    if not all(isinstance(k, str) and isinstance(v, str) and isinstance(labels.get(k), str)
+               for k, v in selector.items()):
+        return None
+    ops = tuple(Op("set", ("spec", "selector", k), labels[k], old=v) for k, v in selector.items() if labels[k] != v)
+    if not ops:
+        return None
+    shown = ", ".join(f"{op.path[-1]}={op.value}" for op in ops)
+    return FixIntent(f'select {shown} ({template.kind} "{template.name}")', False, ops)
 
 
 def _probe_ports(container: dict[str, Any]) -> set[int]:
@@ -153,6 +173,8 @@ def _declared_ports(objs: list[K8sObject]) -> set[int | str]:
         "where the application listens (kube-score's `service-targets-pod` test data).",
     ),
     tags=("services", "ports", "cross-object"),
+    fixes=("unsafe: a named targetPort corrected to the one port name the selected containers declare that is "
+           "close to it (`htpp` → `http`); a quoted number written as a number.",),
 )
 def service_target_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
     selector = _selector(obj)
@@ -193,7 +215,25 @@ def service_target_port_undefined(obj: K8sObject, ctx: Context) -> Iterator[Viol
             message += f" (they declare {', '.join(str(p) for p in sorted(declared, key=str))})"
         elif isinstance(target, str) and target.isdigit():
             message += f"; write the number without quotes ({key}: {target})"
-        yield Violation(("spec", "ports", i, key), message, related, severity)
+        yield Violation(("spec", "ports", i, key), message, related, severity,
+                        fix=_target_port_fix((i, key), target, selected))
+
+
+def _target_port_fix(where: tuple[int, str], target: int | str, selected: list[K8sObject]) -> FixIntent | None:
+    """A named targetPort corrected to the one declared name close to it, or a quoted number unquoted
+    (unsafe: traffic then goes to that port)."""
+    path = ("spec", "ports", *where)
+    if isinstance(target, str) and target.isdigit() and 0 < int(target) < 65536:
+        number = int(target)
+        return FixIntent(f"{where[1]}: {number}", False, (Op("unquote", path, number, str(number)),))
+    if not isinstance(target, str):
+        return None
+    ports = (p for o in selected for c in o.containers() if c.long_running for p in as_list(c.data.get("ports")))
+    names = sorted({p["name"] for p in ports if isinstance(p, dict) and isinstance(p.get("name"), str)})
+    close = difflib.get_close_matches(target, names, n=2, cutoff=0.75)
+    if len(close) != 1:
+        return None
+    return FixIntent(f'{where[1]}: "{close[0]}"', False, (Op("set", path, close[0], old=target),))
 
 
 @rule(

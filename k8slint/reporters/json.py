@@ -17,6 +17,9 @@ def _header(result: RunResult) -> dict[str, Any]:
 
 
 def _summary(result: RunResult) -> dict[str, Any]:
+    from .text import fixable
+
+    safe, unsafe = fixable(result)
     return {
         "files": len(result.files),
         "objects": result.objects,
@@ -24,6 +27,8 @@ def _summary(result: RunResult) -> dict[str, Any]:
         "warnings": result.count(Severity.WARNING),
         "infos": result.count(Severity.INFO),
         "suppressed": result.suppressed,
+        "fixable": safe,
+        "fixableUnsafe": unsafe,
     }
 
 

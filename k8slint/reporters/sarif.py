@@ -50,6 +50,8 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     markdown = [f"**{rule.summary}**", "", rule.why, "", f"**How to fix:** {rule.remediation}"]
     if rule.checks:
         markdown += ["", "**Checks:**", *[f"- {c}" for c in rule.checks]]
+    if rule.fixes:
+        markdown += ["", "**Automatic fixes** (`k8slint fix`):", *[f"- {f}" for f in rule.fixes]]
     if rule.exemptions:
         markdown += ["", "**Not flagged:**", *[f"- {e}" for e in rule.exemptions]]
     text = f"{rule.summary} {rule.why} How to fix: {rule.remediation}"
@@ -117,7 +119,27 @@ def _result(finding: Finding, index: dict[str, int], seen: dict[str, int]) -> di
     suppression = getattr(finding, "suppression", None)
     if suppression is not None:
         result["suppressions"] = [suppression.to_sarif()]
+    if finding.fix is not None:
+        result["fixes"] = [_fix(finding)]
     return result
+
+
+def _fix(finding: Finding) -> dict[str, Any]:
+    """The fix as SARIF artifactChanges: each edit a region replaced by new text (columns as ours)."""
+    fix = finding.fix
+    physical = _physical(finding.location)
+    return {
+        "description": {"text": f"{fix.description} ({fix.applicability} fix: k8slint fix"
+                                + ("" if fix.safe else " --unsafe") + ")"},
+        "artifactChanges": [{
+            "artifactLocation": physical["artifactLocation"],
+            "replacements": [{
+                "deletedRegion": {"startLine": e.line, "startColumn": e.column,
+                                  "endLine": e.end_line, "endColumn": e.end_column},
+                "insertedContent": {"text": e.text},
+            } for e in fix.edits],
+        }],
+    }
 
 
 def report(result: RunResult, include_results: bool = True) -> dict[str, Any]:

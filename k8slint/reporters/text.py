@@ -49,6 +49,11 @@ def summary(result: RunResult) -> str:
     line = f"{_plural(len(result.files), 'file')}, {_plural(result.objects, 'object')}: {counts}"
     if result.suppressed:
         line += f" ({result.suppressed} suppressed)"
+    safe, unsafe = fixable(result)
+    if safe:
+        line += f"; {safe} fixable with `k8slint fix`" + (f" ({unsafe} more with --unsafe)" if unsafe else "")
+    elif unsafe:
+        line += f"; {unsafe} fixable with `k8slint fix --unsafe`"
     failed = len({f.name for f in result.files if f.error} | {n.name for n in result.notices if n.error})
     if failed:
         line += f"; {_plural(failed, 'path')} could not be read in full"
@@ -56,6 +61,13 @@ def summary(result: RunResult) -> str:
         skipped = sum(1 for f in result.files if f.status == "skipped")
         line += "; no Kubernetes object found" + (f" ({_plural(skipped, 'file')} not manifests)" if skipped else "")
     return line
+
+
+def fixable(result: RunResult) -> tuple[int, int]:
+    """(safe, unsafe) fixes of the unsuppressed findings."""
+    fixes = [f.fix for f in result.findings if f.fix is not None and f.suppression is None]
+    safe = sum(1 for fix in fixes if fix.safe)
+    return safe, len(fixes) - safe
 
 
 def statistics(result: RunResult) -> list[tuple[str, Severity, int]]:
@@ -220,6 +232,9 @@ def _findings(result: RunResult, options: Options) -> Iterator[Line]:
         yield _headline(f)
         if options.verbose and f.remediation:
             yield [(f"    fix: {inert(f.remediation)}", "dim")]
+        if options.verbose and f.fix is not None:
+            how = "k8slint fix" if f.fix.safe else "k8slint fix --unsafe"
+            yield [(f"    {how}: {inert(f.fix.description)}", "dim")]
         if options.verbose and sources is None:
             yield from _related(f, None)
     if shown:
@@ -259,8 +274,10 @@ def _indent(line: Line) -> Line:
 def _headline(f: Finding) -> Line:
     loc = f.location
     tag = f"  [suppressed: {inert(f.suppression.reason)}]" if f.suppression is not None else ""
+    mark = [("[*] ", "bold cyan")] if f.fix is not None and f.fix.safe else []
     return [(f"{inert(loc.file)}:{loc.line}:{loc.column}", "bold"), ("  ", ""),
-            (f"{f.severity.value:<7}", _STYLES[f.severity]), ("  ", ""), (f"{f.rule}  {inert(f.message)}{tag}", "")]
+            (f"{f.severity.value:<7}", _STYLES[f.severity]), ("  ", ""), (f"{f.rule}  ", ""), *mark,
+            (f"{inert(f.message)}{tag}", "")]
 
 
 def _table(rows: list[tuple[str, Severity, int]]) -> Iterator[Line]:

@@ -239,14 +239,17 @@ def test_pre_commit_hook_with_try_repo(tmp_path: Path) -> None:
     (repo / "notes.txt").write_text("not yaml: [\n")
     git("add", ".")
 
-    def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([pre_commit, "try-repo", str(ROOT), "k8slint", "--all-files"], cwd=repo, env=env,
+    def run(hook: str = "k8slint") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([pre_commit, "try-repo", str(ROOT), hook, "--all-files"], cwd=repo, env=env,
                               capture_output=True, text=True, timeout=900)
 
     failed = run()
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "pod.yaml:8:7" in failed.stdout and "unknown-field" in failed.stdout, failed.stdout
-    manifest.write_text(manifest.read_text().replace("imagePullPolcy", "imagePullPolicy"))
+    fixed = run("k8slint-fix")  # pre-commit fails a hook that changes files, and shows what it did
+    assert fixed.returncode == 1 and "files were modified by this hook" in fixed.stdout, fixed.stdout
+    assert 'rename "imagePullPolcy" to "imagePullPolicy"' in fixed.stdout
+    assert "imagePullPolicy: Always" in manifest.read_text()
     git("add", ".")
     passed = run()
     assert passed.returncode == 0, passed.stdout + passed.stderr
@@ -275,8 +278,9 @@ def test_action_and_readme_workflow_are_schema_valid() -> None:
     steps = workflow["jobs"]["lint"]["steps"]  # type: ignore[index]
     assert any("upload-sarif" in str(s.get("uses", "")) for s in steps)
     hooks = _yaml((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hooks == [{**hooks[0], "id": "k8slint", "language": "python", "require_serial": True,  # type: ignore[index]
-                      "types_or": ["yaml", "json"]}]
+    assert [(h["id"], h["entry"]) for h in hooks] == [("k8slint", "k8slint lint"), ("k8slint-fix", "k8slint fix")]
+    for hook in hooks:  # type: ignore[attr-defined]
+        assert hook == {**hook, "language": "python", "require_serial": True, "types_or": ["yaml", "json"]}
 
 
 def test_action_steps_run_locally(tmp_path: Path) -> None:

@@ -420,6 +420,7 @@ class Engine:
         keep = self._run_kinds
         for obj in objects:
             obj.doc = refs[id(obj.doc)]  # type: ignore[assignment]  # the node tree goes; the data stays
+            obj.__dict__.pop("_containers", None)  # rebuilt on demand: the run phase reads few of them
             if (keep is not None and obj.kind not in keep and not is_custom_resource(obj)
                     and obj.pod_labels() is None
                     and schemas.status(obj.api_version, obj.kind).state not in DEFERRED_STATES):

@@ -129,7 +129,7 @@ class K8sObject:
         return cls(data, doc, base, data["apiVersion"], kind, name, namespace)
 
     #: values computed from the data on demand: not sent between processes (workers recompute them)
-    _CACHED = ("_ref", "custom", "pod_template_path", "pod_spec_path", "_pod_labels")
+    _CACHED = ("_ref", "custom", "pod_template_path", "pod_spec_path", "_pod_labels", "_containers")
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in self._CACHED}
@@ -208,17 +208,26 @@ class K8sObject:
         return labels if isinstance(labels, dict) else {}
 
     def containers(self, *, include_init: bool = True) -> Iterator[Container]:
+        """The containers, then the init containers (unless `include_init` is False)."""
+        if include_init:
+            return iter(self._containers)
+        return (c for c in self._containers if not c.init)
+
+    @cached_property
+    def _containers(self) -> tuple[Container, ...]:
+        """Built once per object: a dozen rules walk the containers of every workload."""
         spec_path = self.pod_spec_path
         spec = self.pod_spec()
         if spec_path is None or spec is None:
-            return
-        groups = ("containers", "initContainers") if include_init else ("containers",)
-        for group in groups:
+            return ()
+        out = []
+        for group in ("containers", "initContainers"):
             for i, item in enumerate(as_list(spec.get(group))):
                 if isinstance(item, dict):
                     init = group == "initContainers"
                     restartable = init and item.get("restartPolicy") == "Always"
-                    yield Container((*spec_path, group, i), item, init, restartable)
+                    out.append(Container((*spec_path, group, i), item, init, restartable))
+        return tuple(out)
 
 
 def selector_matches(selector: Any, labels: dict[str, Any]) -> bool:

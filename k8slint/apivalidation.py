@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -75,6 +76,27 @@ def _bytes(text: str) -> int:
     return len(text.encode("utf-8", "surrogateescape"))
 
 
+_MEMO_LIMIT = 65536
+
+
+def _memo(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """A string check answered once per distinct string (label keys, names and values repeat across
+    thousands of objects); each caller gets its own list. Bounded: cleared when it grows too large."""
+    answers: dict[str, tuple[str, ...]] = {}
+
+    @functools.wraps(check)
+    def memoized(value: str) -> list[str]:
+        found = answers.get(value)
+        if found is None:
+            if len(answers) >= _MEMO_LIMIT:
+                answers.clear()
+            found = answers[value] = tuple(check(value))
+        return list(found)
+
+    return memoized
+
+
+@_memo
 def dns1123_label(value: str) -> list[str]:
     """IsDNS1123Label."""
     out = []
@@ -87,6 +109,7 @@ def dns1123_label(value: str) -> list[str]:
     return out
 
 
+@_memo
 def dns1123_subdomain(value: str) -> list[str]:
     """IsDNS1123Subdomain."""
     out = []
@@ -98,6 +121,7 @@ def dns1123_subdomain(value: str) -> list[str]:
     return out
 
 
+@_memo
 def dns1035_label(value: str) -> list[str]:
     """IsDNS1035Label."""
     out = []
@@ -116,6 +140,7 @@ def path_segment(value: str) -> list[str]:
     return [f"may not contain '{c}'" for c in "/%" if c in value]
 
 
+@_memo
 def iana_port_name(value: str) -> list[str]:
     """IsValidPortName (IANA_SVC_NAME)."""
     out = []
@@ -132,6 +157,7 @@ def iana_port_name(value: str) -> list[str]:
     return out
 
 
+@_memo
 def qualified_name(value: str) -> list[str]:
     """IsQualifiedName: [prefix/]name, prefix a DNS subdomain, name at most 63 characters."""
     parts = value.split("/")
@@ -156,6 +182,7 @@ def qualified_name(value: str) -> list[str]:
     return out
 
 
+@_memo
 def label_value(value: str) -> list[str]:
     """IsValidLabelValue."""
     out = []
@@ -167,6 +194,7 @@ def label_value(value: str) -> list[str]:
     return out
 
 
+@_memo
 def config_map_key(value: str) -> list[str]:
     """IsConfigMapKey."""
     out = []

@@ -169,7 +169,7 @@ class Resolver:
                 more, op = self._edits(document, op)
                 edits += more
                 ops.append(op)
-        except _NoFix:
+        except (_NoFix, LookupError, TypeError, ValueError):  # no plain literal there: no fix
             return None
         description = intent.description
         if intent.ops[0].kind == "quote":  # the token is known only here
@@ -205,7 +205,8 @@ class Resolver:
         token = self._token(doc, node)
         if token[:1] in ("&", "!"):
             raise _NoFix  # an anchor or a tag: not a plain literal
-        after = self.text[self._span(doc, node)[1]:][:1]
+        end = self._span(doc, node)[1]
+        after = self.text[end:end + 1]
         if after not in ("", " ", "\t", "\n", ",", "]", "}"):
             raise _NoFix  # `"3"#x`: unquoted, the next characters would join the value
         if op.kind == "quote":

@@ -143,18 +143,28 @@ def write_file(path: str, write: Callable[[IO[str]], None], inputs: Identities |
             raise WriteRefused(f"cannot write {what} {path}: {exc.strerror or exc}") from exc
         return
     check_writable(path, inputs, what)
+
+    def fill(fd: int) -> None:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(handle.fileno(), 0o666 & ~umask)
+            write(handle)
+
+    _through_temp(path, fill, lambda: check_writable(path, inputs, what), f"cannot write {what} {path}")
+
+
+def _through_temp(path: str, fill: Callable[[int], None], check: Callable[[], None], failure: str) -> None:
+    """Write a temporary file beside `path` (`fill` gets its descriptor and closes it), run `check`, then
+    rename it over `path`; on any failure the temporary file goes and an OSError becomes WriteRefused."""
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, temp = tempfile.mkstemp(prefix=".k8slint-", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise WriteRefused(f"cannot write {what} {path}: {exc.strerror}") from exc
+        raise WriteRefused(f"{failure}: {exc.strerror}") from exc
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
-            write(handle)
-        check_writable(path, inputs, what)  # nothing was swapped in meanwhile
+        fill(fd)
+        check()  # nothing was swapped in meanwhile
         os.replace(temp, path)
     except BaseException as exc:
         try:
@@ -162,7 +172,7 @@ def write_file(path: str, write: Callable[[IO[str]], None], inputs: Identities |
         except OSError:
             pass
         if isinstance(exc, OSError) and not isinstance(exc, WriteRefused):
-            raise WriteRefused(f"cannot write {what} {path}: {exc.strerror or exc}") from exc
+            raise WriteRefused(f"{failure}: {exc.strerror or exc}") from exc
         raise
 
 
@@ -189,28 +199,17 @@ def replace_file(path: str, expected: bytes, data: bytes) -> None:
         current = None
     if current != expected:
         raise WriteRefused("it changed since k8slint read it: run k8slint fix again")
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temp = tempfile.mkstemp(prefix=".k8slint-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise WriteRefused(f"cannot write beside it: {exc.strerror}") from exc
-    try:
-        os.fchmod(fd, stat.S_IMODE(info.st_mode))
-        if hasattr(os, "fchown"):
-            try:
-                os.fchown(fd, info.st_uid, info.st_gid)
-            except OSError:
-                pass  # not ours to give away: the file keeps its mode, the owner is the user running k8slint
+
+    def fill(fd: int) -> None:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
+            if hasattr(os, "fchown"):
+                try:
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+                except OSError:
+                    pass  # not ours to give away: the file keeps its mode, the owner is the user running k8slint
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError) and not isinstance(exc, WriteRefused):
-            raise WriteRefused(f"cannot write: {exc.strerror or exc}") from exc
-        raise
+
+    _through_temp(path, fill, lambda: None, "cannot write")

@@ -51,7 +51,7 @@ def test_json_report_matches_schema_and_contract(tmp_path: Path) -> None:
     jsonschema.validate(report, SCHEMA)
     assert report["tool"] == {"name": "k8slint", "version": __version__}
     assert report["summary"] == {"files": 8, "objects": 15, "errors": 2, "warnings": 0, "infos": 0, "suppressed": 0,
-                                 "fixable": 0, "fixableUnsafe": 1}
+                                 "fixable": 0, "fixableUnsafe": 0}
     first = report["findings"][0]
     assert first == {
         "rule": "service-target-port-undefined", "severity": "error",

@@ -510,3 +510,9 @@ def test_no_rename_to_a_field_of_another_type_or_to_a_shared_suggestion(tmp_path
     findings = _findings(tmp_path)
     assert {f["rule"] for f in findings} >= {"unknown-field", "removed-api-version"}
     assert all(f["fix"] is None for f in findings)
+
+
+def test_a_port_declared_with_another_protocol_gets_no_name_fix() -> None:
+    findings = _findings(FIXTURES / "service-target-port-undefined" / "fail-named.yaml")
+    dns = [f for f in findings if '"dns"/UDP' in f["message"]]
+    assert len(dns) == 1 and dns[0]["fix"] is None

@@ -230,6 +230,8 @@ def _target_port_fix(where: tuple[int, str], target: int | str, selected: list[K
         return None
     ports = (p for o in selected for c in o.containers() if c.long_running for p in as_list(c.data.get("ports")))
     names = sorted({p["name"] for p in ports if isinstance(p, dict) and isinstance(p.get("name"), str)})
+    if target in names:
+        return None  # declared with another protocol: no name to correct
     close = difflib.get_close_matches(target, names, n=2, cutoff=0.75)
     if len(close) != 1:
         return None

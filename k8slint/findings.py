@@ -30,12 +30,29 @@ _RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
+_RENDERED: dict[Path, str] = {}
+_RENDERED_LIMIT = 1 << 16
+
+
 def render_path(path: Path) -> str:
     """`("spec", "containers", 0, "ports")` -> `spec.containers[0].ports`.
 
     Keys that are not plain identifiers (annotation keys, `app.kubernetes.io/name`) are quoted:
-    `metadata.labels["app.kubernetes.io/name"]`.
+    `metadata.labels["app.kubernetes.io/name"]`. Paths of strings and integers are rendered once: the
+    same few paths recur in thousands of findings, which then share one string.
     """
+    found = _RENDERED.get(path)
+    if found is not None and all(type(e) is str or type(e) is int for e in path):  # 1 == True == 1.0
+        return found
+    text = _render(path)
+    if all(type(e) is str or type(e) is int for e in path):
+        if len(_RENDERED) >= _RENDERED_LIMIT:
+            _RENDERED.clear()
+        _RENDERED[path] = text
+    return text
+
+
+def _render(path: Path) -> str:
     out: list[str] = []
     for elem in path:
         if isinstance(elem, int):

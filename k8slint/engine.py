@@ -488,7 +488,7 @@ class Engine:
             related = [RelatedLocation(location, None, "rendered output"), *mapped.related]
             location = mapped.location
         finding = Finding(rule.id, self._severity(rule), message, location, None, render_path(path),
-                          rule.remediation, related)
+                          rule.remediation, related or ())
         renames = _case_renames(data) if mapper is None else ()
         if renames:
             what = ", ".join(f'"{old}" to "{new}"' for old, new in renames)
@@ -507,7 +507,7 @@ class Engine:
             related = [RelatedLocation(location, None, "rendered output"), *mapped.related]
             location = mapped.location
         finding = Finding(rule.id, self._severity(rule), problem.message, location,
-                          remediation=rule.remediation, related=related)
+                          remediation=rule.remediation, related=related or ())
         if problem.fix is not None and mapper is None:
             finding.intent = (-1, (), FixIntent(_LINE_FIXES[problem.fix], True, (Op(problem.fix, line=problem.line),)))
         return finding
@@ -620,7 +620,7 @@ class Engine:
             related.append(RelatedLocation(rel_location, rel.obj.ref, _bounded(rel.message)))
         finding = Finding(
             rule.id, self._severity(rule, violation), _bounded(violation.message), location,
-            obj.ref, render_path(violation.path), rule.remediation, related,
+            obj.ref, render_path(violation.path), rule.remediation, related or (),
         )
         if violation.fix is not None and mapper is None:  # rendered objects: the template is not plain data
             finding.intent = (obj.doc.index, obj.base, violation.fix)

@@ -7,7 +7,8 @@ object they were given plus a message. The engine turns it into a Finding.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -178,7 +179,9 @@ class Finding:
     object: ObjectRef | None = None
     path: str = ""
     remediation: str = ""
-    related: list[RelatedLocation] = field(default_factory=list)
+    #: other places that explain it (a tuple when there are none: one shared empty value for the
+    #: hundreds of thousands of findings of a large run)
+    related: Sequence[RelatedLocation] = ()
     suppression: Any = None  # a suppress.Suppression when suppressed (reported, never counted)
     units: tuple[str, ...] = ()  # the render units that report it (charts, overlays); () for plain files
     #: (document index, object base, fixes.FixIntent) while the run goes on; resolved into `fix`

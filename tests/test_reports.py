@@ -386,3 +386,27 @@ def test_readme_ci_examples_write_valid_reports(language: str, first_line: str, 
         else:
             issues = json.loads(Path(name).read_text())
             assert not list(_gitlab_validator().iter_errors(issues)) and issues[0]["location"]["path"] == "k8s/app.yaml"
+
+
+def test_frames_of_a_huge_one_line_file_cost_what_short_lines_cost(tmp_path: Path) -> None:
+    """A JSON manifest on one line, thousands of findings on it: each frame looks at the characters it
+    can show, not the whole line (it took minutes when every frame walked 130 KB)."""
+    import time
+
+    def render_time(count: int) -> float:
+        containers = [{"name": f"c{i}", "image": f"nginx:1.{i}"} for i in range(count)]
+        path = tmp_path / f"pod{count}.json"
+        path.write_text(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                                    "spec": {"containers": containers}}) + "\n")
+        result = lint(str(path))
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            out = text.render(result, text.Options(source=True))
+            best = min(best, time.process_time() - start)
+        shown = [line for line in out.splitlines() if line.startswith("1 | ")]
+        assert shown and all(len(line) <= text.MAX_LINE + 8 for line in shown)
+        assert all(line.startswith("1 | …") for line in shown[len(shown) // 2:])
+        return best
+
+    assert render_time(2000) / render_time(500) < 6

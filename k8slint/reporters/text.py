@@ -171,15 +171,19 @@ def token(text: str, start: int) -> int:
     return max(len(text[start:end].rstrip()), 1)
 
 
-def _cut(text: str, column: int) -> tuple[str, int, int]:
+def _cut(line: str, column: int) -> tuple[str, int, int]:
     """(the line made inert and cut to MAX_LINE cells around `column`, the caret's cell offset,
-    the cells the carets cover). A cut side ends with '…'."""
+    the cells the carets cover). A cut side ends with '…'. Only the characters that can be shown
+    are looked at (a line of a megabyte with thousands of findings costs no more than a short one)."""
+    at = min(max(column - 1, 0), len(line))
+    low, high = max(0, at - MAX_LINE), min(len(line), at + MAX_LINE)
+    text = line[low:high]
     pieces = [inert(ch) for ch in text]
     widths = [_width(piece) for piece in pieces]
     n = len(pieces)
-    c = min(max(column - 1, 0), n)
+    c = at - low
     a, b = 0, n
-    if sum(widths) > MAX_LINE:
+    if low > 0 or high < len(line) or sum(widths) > MAX_LINE:
         budget = MAX_LINE - 2  # room for an ellipsis on each side
         a, b = c, c
         used = 0
@@ -197,8 +201,8 @@ def _cut(text: str, column: int) -> tuple[str, int, int]:
         while a > 0 and used + widths[a - 1] <= budget:
             a -= 1
             used += widths[a]
-    lead = "…" if a > 0 else ""
-    shown = lead + "".join(pieces[a:b]) + ("…" if b < n else "")
+    lead = "…" if a > 0 or low > 0 else ""
+    shown = lead + "".join(pieces[a:b]) + ("…" if b < n or high < len(line) else "")
     caret = len(lead) + sum(widths[a:c])
     covered = sum(widths[c:min(b, c + token(text, c))])
     return shown, caret, max(covered, 1)

@@ -357,31 +357,33 @@ class Resolver:
         return self.lines.edit(start, start, "---\n")
 
     def _expand(self, line: int) -> list[Edit]:
-        """The tabs of the reported line's indentation, then of each next line the parser stops at
-        for the same reason, as spaces (the result must parse: see `verify`)."""
-        edits: list[Edit] = []
+        """The tabs in the indentation of the reported line and of the lines after it, as spaces, except
+        in block scalars (where a tab is text); offered only when the result then parses (one parse,
+        at most _MAX_TAB_LINES lines: a hostile file cannot make every lint slow)."""
         lines = self.text.split("\n")
-        for _ in range(_MAX_TAB_LINES):
-            if not 0 < line <= len(lines):
-                raise _NoFix
-            text = lines[line - 1]
+        if not 0 < line <= len(lines):
+            raise _NoFix
+        candidates = []
+        for number in range(line, len(lines) + 1):
+            text = lines[number - 1]
             indent = len(text) - len(text.lstrip(" \t"))
-            if "\t" not in text[:indent] or _in_block_scalar(lines, line):
-                raise _NoFix
-            start = self.lines.start_of(line)
+            if "\t" in text[:indent]:
+                candidates.append((number, indent))
+                if len(candidates) > _MAX_TAB_LINES:
+                    raise _NoFix
+        chosen = [(n, indent) for n, indent in candidates if not _in_block_scalar(lines, n)]
+        if not chosen or chosen[0][0] != line:
+            raise _NoFix
+        edits = []
+        for number, indent in chosen:
+            text = lines[number - 1]
             spaces = text[:indent].expandtabs(_TAB_STOP)
+            start = self.lines.start_of(number)
             edits.append(self.lines.edit(start, start + indent, spaces))
-            lines[line - 1] = spaces + text[indent:]
-            problems = parse("\n".join(lines), "<fix>", accelerate=False).problems
-            tab = next((p for p in problems if p.rule == "yaml-syntax-error" and p.message.startswith("tab ")), None)
-            if tab is None:
-                if any(p.rule == "yaml-syntax-error" for p in problems):
-                    raise _NoFix  # another mistake: spaces alone do not make it parse
-                return edits
-            if tab.line <= line:
-                raise _NoFix
-            line = tab.line
-        raise _NoFix
+            lines[number - 1] = spaces + text[indent:]
+        if any(p.rule == "yaml-syntax-error" for p in parse("\n".join(lines), "<fix>", accelerate=False).problems):
+            raise _NoFix  # another mistake: spaces alone do not make it parse
+        return edits
 
 
 def _in_block_scalar(lines: list[str], line: int) -> bool:

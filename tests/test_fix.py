@@ -516,3 +516,17 @@ def test_a_port_declared_with_another_protocol_gets_no_name_fix() -> None:
     findings = _findings(FIXTURES / "service-target-port-undefined" / "fail-named.yaml")
     dns = [f for f in findings if '"dns"/UDP' in f["message"]]
     assert len(dns) == 1 and dns[0]["fix"] is None
+
+
+def test_tabs_on_many_lines_one_fix_and_a_bound(tmp_path: Path) -> None:
+    """All the tab-indented lines after the reported one in one fix (one parse); beyond 200 lines no fix
+    is offered, so that a hostile file cannot make every lint parse it hundreds of times."""
+    def pod(count: int) -> str:
+        return ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n  labels:\n"
+                + "".join(f"\tk{i}: v{i}\n" for i in range(count)))
+    (tmp_path / "few.yaml").write_text(pod(12))
+    (tmp_path / "many.yaml").write_text(pod(300))
+    fixes_of = {Path(f["file"]).name: f["fix"] for f in _findings(tmp_path) if f["rule"] == "yaml-syntax-error"}
+    assert len(fixes_of["few.yaml"]["edits"]) == 12 and fixes_of["many.yaml"] is None
+    _run("fix", "--jobs", "1", str(tmp_path / "few.yaml"))
+    assert (tmp_path / "few.yaml").read_text() == pod(12).replace("\t", " " * 8)

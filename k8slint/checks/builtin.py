@@ -21,8 +21,9 @@ REGISTRY.add(Rule(
     kinds=None,
     tags=("yaml",),
     fixes=(
-        "safe: tabs in indentation become spaces (tab stops of 8, as git, GitHub and terminals show "
-        "them), line after line, when the document then parses.",
+        "safe: tabs in the indentation of the reported line and the lines after it become spaces (tab "
+        "stops of 8, as git, GitHub and terminals show them; never in a block scalar, where a tab is "
+        "text), when the file then parses.",
     ),
 ))
 

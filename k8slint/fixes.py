@@ -17,6 +17,7 @@ scalar, a flow mapping where a line is needed, a rendered template) yields no fi
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 import re
@@ -159,6 +160,7 @@ class Resolver:
         self.documents: list[Document] = parse(text, "<fix>", accelerate=False).documents
         self._shared: dict[int, set[int]] = {}  # per document: nodes reached more than once (aliases)
         self.json = text.lstrip().startswith(("{", "["))  # a JSON file gets JSON text
+        self._by_key: dict[int, dict[str, list[tuple[Node, Node]]]] = {}
 
     def resolve(self, document: int, base: Path, intent: FixIntent) -> Fix | None:
         try:
@@ -195,7 +197,7 @@ class Resolver:
             return [self._rewrite(doc, op)], op
         parent, key_node, node = self._walk(doc, op.path)
         if op.kind == "rename":
-            keys = _keys(parent) if isinstance(parent, MappingNode) else {op.value}
+            keys = self._pairs(parent) if isinstance(parent, MappingNode) else {op.value: []}
             if key_node is None or op.value in keys or "<<" in keys or self._token(doc, key_node)[:1] in ("&", "!"):
                 raise _NoFix  # taken, perhaps through a merge key; or an anchored or tagged key
             return [self._replace(doc, key_node, _key_token(op.value, key_node, self.json))], op
@@ -261,7 +263,7 @@ class Resolver:
             if id(node) in aliased:
                 raise _NoFix  # editing it would change what its aliases read too
             if isinstance(node, MappingNode) and isinstance(elem, str) and elem != "<<":
-                pairs = [(k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == elem]
+                pairs = self._pairs(node).get(elem, [])
                 if len(pairs) != 1:
                     raise _NoFix  # missing (a merged key) or duplicated
                 parent, (key_node, node) = node, pairs[0]
@@ -272,6 +274,16 @@ class Resolver:
         if id(node) in aliased:
             raise _NoFix
         return parent, key_node, node
+
+    def _pairs(self, node: MappingNode) -> dict[str, list[tuple[Node, Node]]]:
+        """A mapping's (key, value) nodes by key, indexed once (many fixes in one large mapping)."""
+        found = self._by_key.get(id(node))
+        if found is None:
+            found = self._by_key[id(node)] = {}
+            for knode, vnode in node.value:
+                if isinstance(knode, ScalarNode):
+                    found.setdefault(knode.value, []).append((knode, vnode))
+        return found
 
     def _span(self, doc: Document, node: Node) -> tuple[int, int]:
         return doc.base + node.start_mark.index, doc.base + node.end_mark.index
@@ -287,7 +299,7 @@ class Resolver:
     def _insert(self, doc: Document, op: Op) -> Edit:
         _, _, node = self._walk(doc, op.path)
         key, value = op.value
-        if not isinstance(node, MappingNode) or key in _keys(node) or "<<" in _keys(node):
+        if not isinstance(node, MappingNode) or key in self._pairs(node) or "<<" in self._pairs(node):
             raise _NoFix
         entry = f"{plain_or_quoted(key, self.json)}: {flow(value, self.json)}"
         if node.flow_style:
@@ -418,10 +430,6 @@ def _block(value: dict[str, Any], indent: int) -> str:
     return "\n".join(lines)[indent:]
 
 
-def _keys(node: MappingNode) -> set[str]:
-    return {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
-
-
 def _key_token(key: str, node: Node, json_style: bool) -> str:
     if isinstance(node, ScalarNode) and node.style in ('"', "'"):
         return json.dumps(key)
@@ -447,18 +455,31 @@ class Applied:
 def choose(fixes: list[Fix]) -> list[Fix]:
     """The fixes of one round: no two touch the same text; line-level fixes go alone, first."""
     text_level = [f for f in fixes if f.text_level]
-    candidates = text_level or fixes
+    if text_level:  # one line-level fix per round: each changes how the rest parses
+        return [min(text_level, key=lambda f: (f.edits[0].start, f.description))]
     chosen: list[Fix] = []
-    taken: list[tuple[int, int]] = []
-    for fix in sorted(candidates, key=lambda f: (f.edits[0].start, f.description)):
+    taken: list[tuple[int, int]] = []  # disjoint spans, sorted: a file's thousands of fixes stay linear
+    for fix in sorted(fixes, key=lambda f: (f.edits[0].start, f.description)):
         spans = [(e.start, e.end) for e in fix.edits]
-        if any(s < te and ts < e or (s == e == ts == te) for s, e in spans for ts, te in taken):
+        if any(_overlaps(taken, s, e) for s, e in spans):
             continue
-        if text_level and chosen:
-            continue  # one line-level fix per round: each changes how the rest parses
         chosen.append(fix)
-        taken += spans
+        for span in spans:
+            bisect.insort(taken, span)
     return chosen
+
+
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps a taken span (two insertions at one place count as overlapping)."""
+    i = max(0, bisect.bisect_left(taken, (start, start)) - 1)  # the spans are disjoint: from the one before
+    while i < len(taken):
+        ts, te = taken[i]
+        if ts > end:
+            return False
+        if (start < te and ts < end) or (start == end == ts == te):
+            return True
+        i += 1
+    return False
 
 
 def apply(text: str, fixes: list[Fix]) -> Applied:
@@ -467,10 +488,12 @@ def apply(text: str, fixes: list[Fix]) -> Applied:
     chosen = choose(fixes)
     if not chosen:
         return Applied(text, [])
-    edits = sorted((e for f in chosen for e in f.edits), key=lambda e: e.start, reverse=True)
-    new = text
-    for e in edits:
-        new = new[:e.start] + e.text + new[e.end:]
+    pieces: list[str] = []
+    at = 0
+    for e in sorted((e for f in chosen for e in f.edits), key=lambda e: e.start):  # disjoint (see choose)
+        pieces += [text[at:e.start], e.text]
+        at = e.end
+    new = "".join([*pieces, text[at:]])
     error = verify(text, new, chosen)
     if error is not None:
         return Applied(text, [], error)

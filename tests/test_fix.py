@@ -530,3 +530,23 @@ def test_tabs_on_many_lines_one_fix_and_a_bound(tmp_path: Path) -> None:
     assert len(fixes_of["few.yaml"]["edits"]) == 12 and fixes_of["many.yaml"] is None
     _run("fix", "--jobs", "1", str(tmp_path / "few.yaml"))
     assert (tmp_path / "few.yaml").read_text() == pod(12).replace("\t", " " * 8)
+
+
+def test_many_fixes_in_one_file_stay_linear() -> None:
+    import time
+
+    def cost(count: int) -> float:
+        text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + "".join(
+            f"  k{i}: '1'\n" for i in range(count))
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            resolver = fixes.Resolver(text)
+            found = [resolver.resolve(0, (), fixes.FixIntent("x", True, (fixes.Op("set", ("data", f"k{i}"), "2",
+                                                                                    old="1"),))) for i in range(count)]
+            applied = fixes.apply(text, [f for f in found if f is not None])
+            best = min(best, time.process_time() - start)
+        assert len(applied.fixes) == count and applied.error is None
+        return best
+
+    assert cost(8000) / cost(2000) < 6

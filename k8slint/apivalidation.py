@@ -96,6 +96,17 @@ def _memo(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
     return memoized
 
 
+def _length_and_form(value: str, limit: int, form: re.Pattern[str], problem: str) -> list[str]:
+    """The two checks most of apimachinery's IsX functions make: MaxLenError (in bytes), then
+    RegexError."""
+    out = []
+    if _bytes(value) > limit:
+        out.append(f"must be no more than {limit} characters")
+    if not form.fullmatch(value):
+        out.append(problem)
+    return out
+
+
 @_memo
 def dns1123_label(value: str) -> list[str]:
     """IsDNS1123Label."""
@@ -112,25 +123,17 @@ def dns1123_label(value: str) -> list[str]:
 @_memo
 def dns1123_subdomain(value: str) -> list[str]:
     """IsDNS1123Subdomain."""
-    out = []
-    if _bytes(value) > 253:
-        out.append("must be no more than 253 characters")
-    if not DNS1123_SUBDOMAIN.fullmatch(value):
-        out.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                   "and must start and end with an alphanumeric character (e.g. 'example.com')")
-    return out
+    return _length_and_form(value, 253, DNS1123_SUBDOMAIN, (
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+        "start and end with an alphanumeric character (e.g. 'example.com')"))
 
 
 @_memo
 def dns1035_label(value: str) -> list[str]:
     """IsDNS1035Label."""
-    out = []
-    if _bytes(value) > 63:
-        out.append("must be no more than 63 characters")
-    if not DNS1035_LABEL.fullmatch(value):
-        out.append("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-                   "alphabetic character, and end with an alphanumeric character (e.g. 'my-name' or 'abc-123')")
-    return out
+    return _length_and_form(value, 63, DNS1035_LABEL, (
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+        "character, and end with an alphanumeric character (e.g. 'my-name' or 'abc-123')"))
 
 
 def path_segment(value: str) -> list[str]:
@@ -184,25 +187,18 @@ def qualified_name(value: str) -> list[str]:
 
 @_memo
 def label_value(value: str) -> list[str]:
-    """IsValidLabelValue."""
-    out = []
-    if _bytes(value) > 63:
-        out.append("must be no more than 63 characters")
-    if value and not _QUALIFIED_NAME.fullmatch(value):
-        out.append("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-                   "and must start and end with an alphanumeric character (e.g. 'MyValue', 'my_value' or '12345')")
-    return out
+    """IsValidLabelValue (the empty string is a valid label value)."""
+    return _length_and_form(value, 63, _QUALIFIED_NAME, (
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+        "start and end with an alphanumeric character (e.g. 'MyValue', 'my_value' or '12345')")) if value else []
 
 
 @_memo
 def config_map_key(value: str) -> list[str]:
     """IsConfigMapKey."""
-    out = []
-    if _bytes(value) > 253:
-        out.append("must be no more than 253 characters")
-    if not _CONFIG_KEY.fullmatch(value):
-        out.append("a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
-                   "(e.g. 'key.name', 'KEY_NAME' or 'key-name')")
+    out = _length_and_form(value, 253, _CONFIG_KEY, (
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name', 'KEY_NAME' "
+        "or 'key-name')"))
     if value == ".":
         out.append("must not be '.'")
     elif value == "..":

@@ -228,9 +228,7 @@ def _lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, f
                 _fix_preview(run, fixing)  # exits
             written = api.write_fixes(run)
             _fix_summary(run, written, "fixed")
-            for notice in run.problems:  # files left as they were: exit 2 (below)
-                prefix = "error" if notice.error else "note"
-                click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
+            _say_notices(run.problems, "note")  # files left as they were: exit 2 (below)
             fix_failed = any(n.error for n in run.problems)
             result = run.result
             if len(written) < len(run.files):  # what the files hold now, not what they would have held
@@ -256,9 +254,7 @@ def _lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, f
             finding.suppression = Suppression("baseline", f"recorded in {write_baseline}")
         click.echo(f"k8slint: wrote {len(current)} findings to {inert(write_baseline)}", err=True)
 
-    for notice in result.notices:
-        prefix = "error" if notice.error else "skipped"
-        click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
+    _say_notices(result.notices, "skipped")
 
     code = exit_code(result, settings.fail_on)
     if fixing is not None and fix_failed:
@@ -289,6 +285,13 @@ _SETTINGS_OPTIONS = (
 )
 
 
+def _say_notices(notices: Iterable[Any], other: str) -> None:
+    """Each notice on standard error: `k8slint: error: NAME: message`, or `other` for the harmless ones."""
+    for notice in notices:
+        prefix = "error" if notice.error else other
+        click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
+
+
 def _fix_summary(run: Any, names: list[str], verb: str) -> None:
     """Each file and what was (or would be) fixed in it, on standard error."""
     done = {entry.name: entry for entry in run.files}
@@ -297,7 +300,9 @@ def _fix_summary(run: Any, names: list[str], verb: str) -> None:
         fixes = done[name].fixes
         count += len(fixes)
         click.echo(f"k8slint: {verb} {inert(name)}: " + "; ".join(inert(f) for f in fixes), err=True)
-    unsafe = sum(1 for f in run.result.findings if f.fix is not None and not f.fix.safe and f.suppression is None)
+    from .reporters.text import fixable
+
+    unsafe = fixable(run.result)[1]
     tail = f" ({unsafe} more with --unsafe)" if unsafe else ""
     click.echo(f"k8slint: {count} fix{'es' if count != 1 else ''} in {len(names)} "
                f"file{'s' if len(names) != 1 else ''}{tail}", err=True)
@@ -315,9 +320,7 @@ def _fix_preview(run: Any, fixing: _FixMode) -> None:
                     diff = "".join(inert(line) + "\n" for line in diff.splitlines())
                 stream.write(diff)
     _fix_summary(run, names, "would fix")
-    for notice in run.problems:
-        prefix = "error" if notice.error else "note"
-        click.echo(f"k8slint: {prefix}: {inert(notice.name)}: {inert(notice.message)}", err=True)
+    _say_notices(run.problems, "note")
     if any(n.error for n in run.problems) or run.result.input_errors:
         sys.exit(2)
     sys.exit(1 if names else 0)

@@ -819,13 +819,18 @@ def _bounded(text: str, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 30] + f"... ({len(text) - limit + 30:,} more characters)"
 
 
+def _other_cases(data: dict[Any, Any], key: str) -> list[str]:
+    """The keys of `data` that are `key` in another case (`apiversion` for apiVersion)."""
+    return [k for k in data if isinstance(k, str) and k != key and k.lower() == key.lower()]
+
+
 def _case_renames(data: Any) -> list[tuple[str, str]]:
     """apiVersion and kind spelt in another case (`apiversion`), when that is the only spelling."""
     if not isinstance(data, dict):
         return []
     out = []
     for key in ("apiVersion", "kind"):
-        variants = [k for k in data if isinstance(k, str) and k.lower() == key.lower()]
+        variants = _other_cases(data, key)
         if key not in data and len(variants) == 1 and isinstance(data[variants[0]], str) and data[variants[0]]:
             out.append((variants[0], key))
     return out
@@ -842,8 +847,8 @@ def _identity_problem(data: Any) -> str | None:
         if value is None and key in data:
             return f"{key} must be a non-empty string, got null"
         if value is None:
-            lower = next((k for k in data if isinstance(k, str) and k.lower() == key.lower()), None)
-            missing.append(f'{key} (found "{lower}": keys are case-sensitive)' if lower else key)
+            lower = _other_cases(data, key)[:1]  # (`key` itself is not in data here)
+            missing.append(f'{key} (found "{lower[0]}": keys are case-sensitive)' if lower else key)
         elif not isinstance(value, str) or not value:
             return f"{key} must be a non-empty string, got {describe_value(value)}"
     if missing:

@@ -27,6 +27,7 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .findings import FixIntent, Op, Path
+from .model import get_in
 from .parser import Document, _plain, parse
 
 #: Line-level fixes (the text does not parse as intended yet): applied in a round of their own.
@@ -203,7 +204,7 @@ class Resolver:
             return [self._replace(doc, key_node, _key_token(op.value, key_node, self.json))], op
         if not isinstance(node, ScalarNode) or node.style in ("|", ">"):
             raise _NoFix
-        current = _data_at(doc.data, op.path)
+        current = get_in(doc.data, op.path)  # None where the data has no such path: then no fix below
         token = self._token(doc, node)
         if token[:1] in ("&", "!"):
             raise _NoFix  # an anchor or a tag: not a plain literal
@@ -434,12 +435,6 @@ def _key_token(key: str, node: Node, json_style: bool) -> str:
     if isinstance(node, ScalarNode) and node.style in ('"', "'"):
         return json.dumps(key)
     return plain_or_quoted(key, json_style)
-
-
-def _data_at(data: Any, path: Path) -> Any:
-    for elem in path:
-        data = data[elem]
-    return data
 
 
 # --- applying and checking ----------------------------------------------------------------------

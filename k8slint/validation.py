@@ -776,13 +776,13 @@ def _unknown_fields(path: Path, keys: list[Any], properties: dict[str, Any],
         message = f'unknown field "{key}" ' + (f"in {where}" if path else "at the top level")
         case = [k for k in known if k.lower() == str(key).lower()]
         parent = _belongs_under(str(key), properties)
-        close = case or difflib.get_close_matches(
-            key, known, n=1, cutoff=0.6 if len(str(key)) <= 4 else 0.75)
+        # the two closest (best first): one alone makes a certain rename
+        nearest = [] if case else difflib.get_close_matches(key, known, n=2, cutoff=0.6 if len(str(key)) <= 4 else 0.75)
+        close = case or nearest[:1]
         fix = None
         if case or (close and not parent):
             message += f' (did you mean "{close[0]}"?)'
-            single = len(case) == 1 or (not case and len(difflib.get_close_matches(
-                key, known, n=2, cutoff=0.6 if len(str(key)) <= 4 else 0.75)) == 1)
+            single = len(case) == 1 or len(nearest) == 1
             if single and close[0] not in mapping and _fits(mapping.get(key), properties[close[0]]):
                 fix = FixIntent(f'rename "{key}" to "{close[0]}"', True, (Op("rename", (*path, key), close[0]),))
                 targets[close[0]] = targets.get(close[0], 0) + 1

@@ -137,10 +137,17 @@ def _served(objs: list[K8sObject], target: int | str, protocol: str) -> tuple[bo
     return False, other_protocols
 
 
+def _ports(objs: list[K8sObject]) -> Iterator[dict[str, Any]]:
+    """The `ports[]` entries of the long-running containers of `objs`."""
+    for obj in objs:
+        for container in obj.containers():
+            if container.long_running:
+                yield from (p for p in as_list(container.data.get("ports")) if isinstance(p, dict))
+
+
 def _declared_ports(objs: list[K8sObject]) -> set[int | str]:
     """containerPorts the long-running containers of `objs` declare."""
-    ports = (p for o in objs for c in o.containers() if c.long_running for p in as_list(c.data.get("ports")))
-    return {p["containerPort"] for p in ports if isinstance(p, dict) and isinstance(p.get("containerPort"), (int, str))}
+    return {p["containerPort"] for p in _ports(objs) if isinstance(p.get("containerPort"), (int, str))}
 
 
 @rule(
@@ -228,8 +235,7 @@ def _target_port_fix(where: tuple[int, str], target: int | str, selected: list[K
         return FixIntent(f"{where[1]}: {number}", False, (Op("unquote", path, number, str(number)),))
     if not isinstance(target, str):
         return None
-    ports = (p for o in selected for c in o.containers() if c.long_running for p in as_list(c.data.get("ports")))
-    names = sorted({p["name"] for p in ports if isinstance(p, dict) and isinstance(p.get("name"), str)})
+    names = sorted({p["name"] for p in _ports(selected) if isinstance(p.get("name"), str)})
     if target in names:
         return None  # declared with another protocol: no name to correct
     close = difflib.get_close_matches(target, names, n=2, cutoff=0.75)

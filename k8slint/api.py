@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .discovery import Discovery, Notice, Source, discover
-from .engine import Engine, FileReport, LintOptions, RunResult
+from .engine import Engine, FileReport, LintOptions, RunResult, gc_paused
 from .findings import Finding, ObjectRef
 from .registry import RunSettings
 from .settings import Settings
@@ -45,6 +45,13 @@ def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], Non
 
     `overrides` gives the text to lint instead of a plain file's content, by the file's name (what
     `k8slint fix` does between its rounds, before anything is written)."""
+    with gc_paused():  # from discovery to the fixes' edits (see engine.gc_paused)
+        return _lint(paths, settings, progress, inputs, total, overrides)
+
+
+def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], None] | None,
+          inputs: Inputs | None, total: Callable[[int], None] | None,
+          overrides: Mapping[str, str] | None) -> RunResult:
     from .units import plan
 
     found = discover(paths or (".",), settings.follow_symlinks)

@@ -13,6 +13,7 @@ Finding with its location, and turns a crashing rule into an `internal-error` fi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import functools
@@ -21,7 +22,7 @@ import os
 import re
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +158,21 @@ class FileOutcome:
     checksum: tuple[int, int] | None = None  # (size, crc32) of the bytes linted: re-reads must match
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a run. The objects of a run stay alive until its end, and
+    the collector would rescan that growing, acyclic heap again and again (it cost 1.0 of 1.6 s of
+    loading the real corpus, and 0.45 s of a 20,000-object run after the engine had finished).
+    Reference counting frees everything a run drops."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Engine:
     def __init__(self, options: LintOptions | None = None) -> None:
         self.options = options or LintOptions()
@@ -213,16 +229,8 @@ class Engine:
         self._namespace = namespace or self.options.namespace  # a chart renders into its release namespace
         self._unit = unit
         self._source_comments = {}
-        # The objects of a run stay alive until the end, and the cyclic GC would rescan that
-        # growing, acyclic heap again and again (it cost 1.0 of 1.6 s of loading the real corpus).
-        # Reference counting frees everything we drop.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             return self._run(sources, notices, progress)
-        finally:
-            if enabled:
-                gc.enable()
 
     def _run(self, sources: Sequence[Source], notices: Iterable[Notice],
              progress: Callable[[int], None] | None) -> RunResult:
@@ -519,8 +527,6 @@ class Engine:
         contexts: dict[str, Context] = {}  # the rule's own context, only for rules with parameters
 
         def context_of(rule_id: str) -> Context:
-            if rule_id not in params:
-                return ctx
             found = contexts.get(rule_id)
             if found is None:
                 found = contexts[rule_id] = dataclasses.replace(ctx, params=params[rule_id])
@@ -531,12 +537,18 @@ class Engine:
         for obj in objects:
             suppressed: dict[str, Suppression] = getattr(obj, "suppressions", {})
             for rule in self._rules_for(obj.rule_kinds, phase):
-                assert rule.check is not None
-                violations: list[Violation] = []
+                check = rule.check
+                assert check is not None
+                rule_ctx = context_of(rule.id) if rule.id in params else ctx
                 try:
-                    for violation in rule.check(obj, context_of(rule.id)):
-                        violations.append(violation)
+                    violations = list(check(obj, rule_ctx))
                 except Exception as exc:  # a bug in a rule must not hide the rest of the run
+                    violations = []
+                    try:  # what it found before it crashed (rules are deterministic: the same again)
+                        for violation in check(obj, rule_ctx):
+                            violations.append(violation)
+                    except Exception:
+                        pass
                     message = f"rule {rule.id} crashed on {obj.describe()}: {type(exc).__name__}: {_bounded(str(exc))}"
                     pending.append((internal, obj, Violation((), message), None))
                 for violation in violations:

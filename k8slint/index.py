@@ -59,8 +59,22 @@ def owned_by_controllers(objects: Iterable[K8sObject]) -> set[int]:
 
 
 class ObjectIndex:
+    """Built on first use: most files of the object phase have an index no rule asks anything of."""
+
+    #: the attributes `_build` sets
+    _BUILT = frozenset({"_by_key", "_by_ns_kind", "_by_ns", "_templates", "_labels", "_labels_any", "_custom",
+                        "_matches", "_claimed", "_folders", "_namespaces_of", "kinds", "has_pod_templates"})
+
     def __init__(self, objects: Iterable[K8sObject]) -> None:
         self.objects: list[K8sObject] = list(objects)
+
+    def __getattr__(self, name: str) -> Any:  # only called for attributes not set yet
+        if name not in ObjectIndex._BUILT or "kinds" in self.__dict__:
+            raise AttributeError(name)
+        self._build()
+        return self.__dict__[name]
+
+    def _build(self) -> None:
         self._by_key: dict[tuple[str, str | None, str], list[K8sObject]] = defaultdict(list)
         self._by_ns_kind: dict[tuple[str | None, str], list[K8sObject]] = defaultdict(list)
         self._by_ns: dict[str | None, list[K8sObject]] = defaultdict(list)
@@ -74,9 +88,9 @@ class ObjectIndex:
         self._claimed: dict[tuple[str, str | None], set[int]] = {}
         self._folders: dict[str | None, dict[str, list[K8sObject]]] = {}
         self._namespaces_of: dict[tuple[str, str], list[str | None]] | None = None
-        self.kinds: set[str] = set()
+        kinds: set[str] = set()
         for obj in self.objects:
-            self.kinds.add(obj.kind)
+            kinds.add(obj.kind)
             self._by_key[(obj.kind, obj.namespace, obj.name)].append(obj)
             self._by_ns_kind[(obj.namespace, obj.kind)].append(obj)
             self._by_ns[obj.namespace].append(obj)
@@ -89,6 +103,7 @@ class ObjectIndex:
                     self._labels[(obj.namespace, str(key), str(value))].append(obj)
                     self._labels_any[(str(key), str(value))].append(obj)
         self.has_pod_templates = any(self._templates.values())
+        self.kinds = kinds  # last: its presence says the index is built
 
     def get(self, kind: str, namespace: str | None, name: str, near: K8sObject | None = None) -> list[K8sObject]:
         """Objects of that kind and name in that namespace (several when the run repeats one; with

@@ -21,6 +21,7 @@ like Deployments: a selector that selects theirs matches.)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +112,7 @@ def distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # selectors of a namespace meet the same label values again and again
 def close(a: str, b: str) -> bool:
     """Two values a person could have meant as one: a typo (small edit distance), a different case,
     or one a prefix or suffix of at least half of the other (`web` and `webapp`, not `test` and

@@ -60,6 +60,8 @@ DEFAULT_MAX_FILE_SIZE = 32 * 1024 * 1024
 #: Below this many files (or bytes), starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 32
 PARALLEL_MIN_BYTES = 512 * 1024
+#: Below this many objects, the cross-object rules run in one process.
+PARALLEL_MIN_OBJECTS = 1000
 
 
 @dataclass
@@ -274,16 +276,28 @@ class Engine:
             views, folders = samples.split(objects)
             _mark_alone(result.files, folders)
         schemas = SchemaStore(self.version, crds)
+        schemas.know_order(obj for view in views for obj in view)
         self._changed: set[str] = set()
         for view in views:
             ctx = Context(ObjectIndex([*view, *context]), schemas, settings, phase="run")
-            self._check(view, ctx, "run", result.findings)
+            self._check_run(view, ctx, result.findings)
         for name in sorted(self._changed):
             result.notices.append(Notice(name, "the file changed while k8slint was running: positions of its "
                                          "cross-object findings are unknown (1:1); lint again", True))
         self._finish(result, comments)
         result.texts = dict(self._texts)
         return result
+
+    def _check_run(self, objects: list[K8sObject], ctx: Context, findings: list[Finding]) -> None:
+        """The run phase's rules over `objects`: in worker processes with --jobs, for a large plain unit
+        (rendered units stay in this process: their mappers read the user's files)."""
+        from .parallel import check_in_workers, jobs_for
+
+        jobs = jobs_for(self.options.jobs) if len(objects) >= PARALLEL_MIN_OBJECTS and not self._mappers else 1
+        if jobs > 1:
+            findings.extend(check_in_workers(self, objects, ctx, jobs))
+        else:
+            self._check(objects, ctx, "run", findings)
 
     def _comments_of_source(self, file: str) -> FileComments | None:
         """Suppression comments of a file a rendered finding was located in (a template, a patch):

@@ -1,12 +1,13 @@
-"""The object phase in worker processes (`--jobs`).
+"""Work in processes (`--jobs`): the object phase (files) and the run phase (cross-object rules).
 
-Workers are forked, so they share the parent's rule catalog (user packs included) and options
-without sending them over. The files are cut into contiguous chunks of similar size; the parent and
-jobs - 1 forked workers take the next chunk from a shared counter until none is left, so the parent
-works too and its own outcomes never cross a process boundary. Workers send each chunk's outcomes
-back (findings already located, and the objects' data for the run phase); the parent puts every
-chunk at its place, so the output is the same as with `--jobs 1`. A chunk a worker did not deliver
-(it died) is processed by the parent at the end.
+Workers are forked, so they share the parent's rule catalog (user packs included), options and, in
+the run phase, the index of every object, without sending them over. The work is cut into
+contiguous chunks of similar size; the parent and jobs - 1 forked workers take the next chunk from a
+shared counter until none is left, so the parent works too and its own results never cross a
+process boundary. Workers send each chunk's results back (findings already located; in the object
+phase also the objects' data for the run phase); the parent puts every chunk at its place, so the
+output is the same as with `--jobs 1`. A chunk a worker did not deliver (it died) is done by the
+parent at the end.
 """
 
 from __future__ import annotations
@@ -15,15 +16,20 @@ import multiprocessing
 import os
 import queue
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .discovery import Source
 
 if TYPE_CHECKING:
     from .engine import Engine, FileOutcome
+    from .findings import Finding
+    from .model import K8sObject
+    from .registry import Context
 
-_ENGINE: Engine | None = None
-_LINT = True
+T = TypeVar("T")
+
+#: the chunk function of the running pool (set before the fork, read by the forked workers)
+_WORK: Callable[[int], Any] | None = None
 
 
 def _chunks(sources: Sequence[Source], jobs: int) -> list[list[Source]]:
@@ -56,34 +62,45 @@ def _take(counter: Any, total: int) -> int | None:
     return index
 
 
-def _worker(chunks: list[list[Source]], counter: Any, results: Any) -> None:
+def _worker(total: int, counter: Any, results: Any) -> None:
     """A forked worker: chunks until none is left, each sent back with its index."""
     import gc
 
     gc.disable()  # as in the parent: the heap only grows during a run
-    assert _ENGINE is not None
-    while (index := _take(counter, len(chunks))) is not None:
-        results.put((index, [_ENGINE.process_file(source, _LINT) for source in chunks[index]]))
+    assert _WORK is not None
+    while (index := _take(counter, total)) is not None:
+        results.put((index, _WORK(index)))
     results.put(None)  # this worker is done
     results.close()
     results.join_thread()
 
 
-def process_in_workers(engine: Engine, sources: Sequence[Source], lint: bool,
-                       progress: Callable[[int], None] | None) -> list[FileOutcome]:
-    global _ENGINE, _LINT
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform: one process
-        return [engine.process_file(s, lint) for s in sources]
-    jobs = min(engine.options.jobs, os.cpu_count() or 1)
-    chunks = _chunks(sources, jobs)
-    done: list[list[FileOutcome] | None] = [None] * len(chunks)
-    _ENGINE, _LINT = engine, lint
+def jobs_for(requested: int) -> int:
+    """Processes to use: never more than the machine's cores, and 1 where processes cannot fork."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(requested, os.cpu_count() or 1))
+
+
+def in_workers(total: int, work: Callable[[int], T], jobs: int,
+               done_with: Callable[[T], None] | None = None) -> list[T]:
+    """[work(0), ..., work(total - 1)], computed by `jobs` processes (this one included);
+    `done_with` is called in this process with each result as it arrives."""
+    global _WORK
+    context = multiprocessing.get_context("fork")
+    done: list[Any] = [None] * total
+    have = [False] * total
+    _WORK = work
     counter = context.Value("i", 0)
     results = context.Queue()
-    workers = [context.Process(target=_worker, args=(chunks, counter, results), daemon=True)
+    workers = [context.Process(target=_worker, args=(total, counter, results), daemon=True)
                for _ in range(jobs - 1)]
+
+    def keep(index: int, value: T) -> None:
+        done[index], have[index] = value, True
+        if done_with is not None:
+            done_with(value)
+
     try:
         for worker in workers:
             worker.start()
@@ -101,32 +118,57 @@ def process_in_workers(engine: Engine, sources: Sequence[Source], lint: bool,
                 if item is None:
                     running -= 1
                     continue
-                index, outcomes = item
-                done[index] = outcomes
-                if progress is not None:
-                    progress(len(outcomes))
-                if not block:
-                    continue
+                keep(*item)
 
-        while (index := _take(counter, len(chunks))) is not None:
-            done[index] = [engine.process_file(source, lint) for source in chunks[index]]
-            if progress is not None:
-                progress(len(chunks[index]))
+        while (index := _take(counter, total)) is not None:
+            keep(index, work(index))
             receive(block=False)
         while running:
             receive(block=True)
         for worker in workers:
             worker.join(timeout=5)
     finally:
-        _ENGINE = None
+        _WORK = None
         for worker in workers:
             if worker.is_alive():
                 worker.kill()
+    for index in range(total):
+        if not have[index]:  # a worker died with it: this process does it
+            keep(index, work(index))
+    return done
+
+
+def process_in_workers(engine: Engine, sources: Sequence[Source], lint: bool,
+                       progress: Callable[[int], None] | None) -> list[FileOutcome]:
+    """The object phase of `sources`, file by file, in `engine.options.jobs` processes."""
+    jobs = jobs_for(engine.options.jobs)
+    if jobs <= 1:
+        return [engine.process_file(s, lint) for s in sources]
+    chunks = _chunks(sources, jobs)
     out: list[FileOutcome] = []
-    for index, outcomes in enumerate(done):
-        if outcomes is None:  # a worker died with it: the parent does it
-            outcomes = [engine.process_file(source, lint) for source in chunks[index]]
-            if progress is not None:
-                progress(len(outcomes))
+    for outcomes in in_workers(len(chunks), lambda i: [engine.process_file(s, lint) for s in chunks[i]], jobs,
+                               (lambda outcomes: progress(len(outcomes))) if progress is not None else None):
         out.extend(outcomes)
+    return out
+
+
+def check_in_workers(engine: Engine, objects: list[K8sObject], ctx: Context, jobs: int) -> list[Finding]:
+    """The run phase's rules over `objects`, in `jobs` processes: contiguous chunks of objects (a
+    file's findings are located by parsing it once more, mostly in one process), results in order."""
+    size = max(1, -(-len(objects) // (jobs * 4)))
+    chunks = [objects[i:i + size] for i in range(0, len(objects), size)]
+    ctx.index.kinds  # noqa: B018  # the index is built once, before the fork: every worker reads it
+
+    def work(index: int) -> tuple[list[Finding], set[str]]:
+        findings: list[Finding] = []
+        engine._changed = set()
+        engine._check(chunks[index], ctx, "run", findings)
+        return findings, engine._changed
+
+    changed: set[str] = set()
+    out: list[Finding] = []
+    for findings, seen in in_workers(len(chunks), work, jobs):
+        out.extend(findings)
+        changed |= seen
+    engine._changed = changed
     return out

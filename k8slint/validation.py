@@ -17,6 +17,7 @@ import importlib.util
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path as FsPath
@@ -1178,7 +1179,14 @@ class SchemaStore:
         """Drop the memo of errors (objects of a finished file may be freed and their ids reused)."""
         self._errors.clear()
 
+    def know_order(self, objects: Iterable[K8sObject]) -> None:
+        """The run's objects in the order of the run: `first_of_kind` names the first of each kind
+        among them, whichever process (see parallel.check_in_workers) and whatever object asks first."""
+        for obj in objects:
+            self._first_of_kind.setdefault((obj.api_version, obj.kind), id(obj))
+
     def first_of_kind(self, obj: K8sObject) -> bool:
+        """Whether `obj` is the first object of its apiVersion and kind (see know_order)."""
         key = (obj.api_version, obj.kind)
         first = self._first_of_kind.setdefault(key, id(obj))
         return first == id(obj)

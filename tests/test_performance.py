@@ -13,7 +13,8 @@ from k8slint import engine
 from k8slint.cli import cli
 from k8slint.discovery import discover
 from k8slint.engine import Engine, LintOptions
-from k8slint.validation import SchemaStore, _builtin_validator, translate, translate_rs, without_nulls
+from k8slint.model import K8sObject
+from k8slint.validation import SchemaStore, _builtin_validator, default_version, translate, translate_rs, without_nulls
 
 from .helpers import CORPUS, FIXTURES, ROOT
 
@@ -24,9 +25,10 @@ FIXTURE_DIRS = sorted(str(p.relative_to(ROOT)) for p in FIXTURES.iterdir()
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "text --show-source", "github", "junit", "gitlab",
                                  "markdown"])
 def test_jobs_output_is_byte_identical(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
-    """Worker processes (forced on for the small fixture set) change nothing in the output."""
+    """Worker processes (forced on for the small fixture set, in both phases) change nothing in the output."""
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
     monkeypatch.chdir(ROOT)
     outputs = []
     for jobs in ("1", "2"):
@@ -41,19 +43,41 @@ def test_workers_are_really_used(monkeypatch: pytest.MonkeyPatch) -> None:
     from k8slint import parallel
 
     calls = []
-    real = parallel.process_in_workers
+    real, real_check = parallel.process_in_workers, parallel.check_in_workers
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(parallel, "process_in_workers", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
+    monkeypatch.setattr(parallel, "process_in_workers", lambda *a: calls.append("object") or real(*a))
+    monkeypatch.setattr(parallel, "check_in_workers", lambda *a: calls.append("run") or real_check(*a))
     found = discover([str(FIXTURES / "examples")])
     result = Engine(LintOptions(jobs=2)).run(found.sources)
-    assert calls and result.objects == 13 and not result.findings
+    assert calls == ["object", "run"] and result.objects == 13 and not result.findings
+
+
+def test_run_phase_in_workers_reports_each_unknown_kind_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """unknown-kind speaks on the first object of a kind in the run's order, whichever process checks it."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
+    for i in range(12):
+        (tmp_path / f"w{i:02}.yaml").write_text(
+            f"apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w{i}\n")
+    found = discover([str(tmp_path)])
+    for jobs in (1, 2):
+        result = Engine(LintOptions(jobs=jobs)).run(found.sources)
+        unknown = [f for f in result.findings if f.rule == "unknown-kind"]
+        assert [f.location.file for f in unknown] == [str(tmp_path / "w00.yaml")], jobs
+    # which process checks which object is up to the scheduler: the answer must not depend on who asks first
+    objects = [K8sObject.from_data({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": f"w{i}"}},
+                                   None, (), "default") for i in range(3)]
+    store = SchemaStore(default_version(), [])
+    store.know_order(objects)
+    assert [store.first_of_kind(o) for o in reversed(objects)] == [False, False, True]
 
 
 def test_small_runs_do_not_start_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     from k8slint import parallel
 
     monkeypatch.setattr(parallel, "process_in_workers", lambda *a: pytest.fail("workers started"))
+    monkeypatch.setattr(parallel, "check_in_workers", lambda *a: pytest.fail("workers started"))
     found = discover([str(FIXTURES / "examples")])
     Engine(LintOptions(jobs=8)).run(found.sources)
 

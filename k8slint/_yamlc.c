@@ -62,6 +62,9 @@ typedef struct {
     PyObject *plain;       /* the resolver (borrowed) */
 } State;
 
+/* The longest scalar value shared through the interpreter's interned strings. */
+#define MAX_SHARED 64
+
 static int fallback(const char *why) {
     PyErr_SetString(Fallback, why);
     return -1;
@@ -343,6 +346,9 @@ static int scalar(State *s, yaml_event_t *event, int line, int col) {
     else
         value = decode(text, length);
     if (value == NULL) return -1;
+    /* Short strings are shared (`TCP`, `Always`, label values): objects repeat them, and a large run
+       keeps their data until its end. Interned strings are freed like any other. */
+    if (PyUnicode_CheckExact(value) && PyUnicode_GET_LENGTH(value) <= MAX_SHARED) PyUnicode_InternInPlace(&value);
     return attach(s, value, line, col);
 }
 

@@ -77,6 +77,17 @@ def _texts(folder: Path) -> Iterator[tuple[str, str]]:
 
 
 @needs_accelerator
+def test_short_values_are_shared_long_ones_are_not() -> None:
+    """Values up to 64 characters come from the interned strings (a large run keeps many `TCP`s)."""
+    long = "x" * 65
+    text = "".join(f"- {{protocol: TCP, name: web, note: {long}}}\n" for _ in range(2))
+    first, second = parse(text, "x.yaml").documents[0].data
+    assert first["protocol"] is second["protocol"] and first["name"] is second["name"]
+    assert first["note"] == second["note"] and first["note"] is not second["note"]
+    assert _same(first, parse(text, "x.yaml", accelerate=False).documents[0].data[0])
+
+
+@needs_accelerator
 def test_fixtures_and_hostile_inputs_agree() -> None:
     taken = sum(compare(text, name) for name, text in _texts(FIXTURES))
     assert taken > 200  # most fixtures take the fast path; the unusual ones (hostile inputs) fall back

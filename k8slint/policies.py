@@ -15,11 +15,12 @@ from typing import Any
 
 from .checks.templates import TEMPLATES
 from .data import load_schema
-from .findings import Path, Severity, Violation
+from .findings import Path, Severity, Violation, render_path
 from .model import WORKLOAD_KINDS, K8sObject
 from .parser import Document, decode, parse
 from .registry import REGISTRY, Check, Context, Registry, Rule
 from .safeio import MAX_CONFIG_SIZE, ReadError, read_file
+from .validation import Validator, py_validator, regex_problem, translate
 
 
 class PolicyError(Exception):
@@ -57,8 +58,6 @@ def read_document(path: str) -> Document:
 
 def schema_errors(doc: Document, schema: dict[str, Any]) -> list[PolicyError]:
     """Validate a parsed document against one of our JSON Schemas; errors located in the file."""
-    from .validation import py_validator, translate
-
     out: list[PolicyError] = []
     for error in py_validator(schema, formats=False).iter_errors(doc.data):
         if error.validator == "oneOf" and error.absolute_path and error.absolute_path[-1] != "uses":
@@ -82,8 +81,6 @@ class _SchemaPolicy:
     message: str | None
 
     def __call__(self, obj: K8sObject, ctx: Context) -> Iterator[Violation]:
-        from .validation import translate
-
         for prefix, data, name in self._targets(obj):
             seen = set()
             for error in self.validator.iter_errors(data):
@@ -111,8 +108,6 @@ class _SchemaPolicy:
             fallback = noun + fallback[len("the object"):]
         if not self.message:
             return fallback
-        from .findings import render_path
-
         value = error.instance
         shown = _short(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__
         fields = {"name": _short(name), "kind": obj.kind, "path": render_path(path), "value": shown,
@@ -174,7 +169,6 @@ def policy_schema_problem(schema: Any) -> tuple[Path, str] | None:
     """(path in the schema, why) for the first thing in a policy schema k8slint refuses: a reference
     that is not local (k8slint never fetches), a `$ref` cycle that would recurse forever, a pattern
     the linear-time engine cannot compile, or a keyword that cannot be bounded."""
-    from .validation import regex_problem
 
     nodes: list[tuple[Path, Any]] = [((), schema)]
     while nodes:
@@ -299,7 +293,6 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True, o
     The built-in packs skip the validation against policy.schema.json at start-up (tests validate
     them); user packs are always validated.
     """
-    from .validation import Validator
 
     doc = read_document(path)
     errors = schema_errors(doc, load_schema("policy.schema.json")) if validate else []
@@ -338,12 +331,9 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True, o
         else:
             template = TEMPLATES[entry["uses"]]
             params = entry.get("params") or {}
-            from .validation import translate
 
             errors = []
             if validate:
-                from .validation import py_validator
-
                 errors = list(py_validator(template.params_schema, formats=False).iter_errors(params))
             for error in errors:
                 for item in translate(error):

@@ -24,7 +24,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .data import load_data
-from .findings import FixIntent, Op, Path
+from .findings import FixIntent, Op, Path, render_path
 from .model import K8sObject, as_dict, as_list
 
 
@@ -756,8 +756,6 @@ def _short(value: object) -> str:
 
 
 def _where(path: Path) -> str:
-    from .findings import render_path
-
     return render_path(path) or "the object"
 
 
@@ -1029,8 +1027,6 @@ def _literal(value: object) -> str:
 
 
 def _child(path: Path, key: str) -> str:
-    from .findings import render_path
-
     return render_path((*path, key))
 
 

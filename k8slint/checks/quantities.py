@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..findings import Path, Severity, Violation
+from ..findings import Path, Severity, Violation, render_path
 from ..model import K8sObject, as_dict, as_list, get_in
 from ..quantity import EXAMPLES, parse_quantity
 from ..registry import Context, rule
@@ -81,8 +81,6 @@ _KINDS = frozenset({"Pod", "Deployment", "ReplicaSet", "ReplicationController", 
     tags=("resources", "schema"),
 )
 def invalid_quantity(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
-    from ..findings import render_path
-
     for path, value in resource_quantities(obj):
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             continue  # not a string or number at all: schema-violation reports the type

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .model import BUILTIN_GROUPS, K8sObject, as_dict, as_list, map_selector_matches, selector_matches
@@ -170,6 +170,13 @@ class ObjectIndex:
 
     def pods_selected(self, namespace: str | None, selector: dict[str, Any]) -> list[K8sObject]:
         """Pod-creating objects of `namespace` a LabelSelector (matchLabels + matchExpressions) selects."""
+        return list(self._selected(namespace, selector))
+
+    def selects_any(self, namespace: str | None, selector: dict[str, Any]) -> bool:
+        """Whether a LabelSelector selects some pod-creating object of `namespace` (stops at the first)."""
+        return next(self._selected(namespace, selector), None) is not None
+
+    def _selected(self, namespace: str | None, selector: dict[str, Any]) -> Iterator[K8sObject]:
         match_labels = selector.get("matchLabels")
         match_labels = match_labels if isinstance(match_labels, dict) else {}
         expressions = selector.get("matchExpressions")
@@ -186,7 +193,7 @@ class ObjectIndex:
                         union[id(obj)] = obj
                 if len(union) < len(candidates):
                     candidates = list(union.values())
-        return [obj for obj in candidates if selector_matches(selector, obj.pod_labels() or {})]
+        return (obj for obj in candidates if selector_matches(selector, obj.pod_labels() or {}))
 
     def claimed(self, kind: str, namespace: str | None, path: Sequence[str], plain: bool) -> set[int]:
         """ids of the pod templates of `namespace` that some object of `kind` selects with the selector

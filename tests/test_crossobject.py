@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from k8slint.checks.nearmiss import close, distance
 
@@ -54,6 +57,40 @@ def test_close_values(a: str, b: str, expected: bool) -> None:
 def test_distance_stops_at_the_limit() -> None:
     assert distance("kubia", "zzzyb", 1) == 2  # limit + 1: known to exceed
     assert distance("abcd", "abdc", 2) == 1
+
+
+def _table_distance(a: str, b: str, limit: int) -> int:
+    """The reference: the optimal-string-alignment table, row by row over `a`, given up (limit + 1) at
+    the first row whose least entry exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def test_bit_parallel_distance_equals_the_table_on_every_short_pair() -> None:
+    words = ["".join(p) for n in range(6) for p in itertools.product("ab", repeat=n)] + ["abc", "cab", "bca", "acb"]
+    for a in words:
+        for b in words:
+            for limit in (0, 1, 2, 4):
+                assert distance(a, b, limit) == _table_distance(a, b, limit), (a, b, limit)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="ab-1é", max_size=30), st.text(alphabet="ab-1é", max_size=30), st.integers(0, 12))
+def test_bit_parallel_distance_equals_the_table(a: str, b: str, limit: int) -> None:
+    assert distance(a, b, limit) == _table_distance(a, b, limit)
 
 
 def test_open_world_silence_and_closed_world_report(tmp_path: Path) -> None:

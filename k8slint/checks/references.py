@@ -28,7 +28,7 @@ def _selects_nothing(obj: K8sObject, path: Path, ctx: Context) -> Iterator[Viola
     selector = get_in(obj.data, path)
     if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
         return  # an empty selector selects every pod of the namespace
-    if ctx.index.pods_selected(obj.namespace, selector):
+    if ctx.index.selects_any(obj.namespace, selector):
         return
     if operator_managed(obj, as_dict(selector.get("matchLabels")), ctx) is not None:
         return

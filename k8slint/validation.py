@@ -1160,8 +1160,10 @@ class SchemaStore:
         elif status.validator is not None:
             seen = set()
             data = obj.data
-            if status.validator.is_valid_fast(data) is not True:
-                data = without_nulls(data)
+            if status.validator.is_valid_fast(data) is True:
+                self._errors[key] = out
+                return out  # most objects: one pass of jsonschema-rs, nothing to explain
+            data = without_nulls(data)
             for item in status.validator.explained(data):
                 if item.missing is not None and data is not obj.data:
                     item = _null_required(item, obj.data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from k8slint.engine import Engine, LintOptions
 from k8slint.model import K8sObject
 from k8slint.validation import SchemaStore, _builtin_validator, default_version, translate, translate_rs, without_nulls
 
-from .helpers import CORPUS, FIXTURES, ROOT
+from .helpers import CORPUS, FIXTURES, ROOT, lint
 
 FIXTURE_DIRS = sorted(str(p.relative_to(ROOT)) for p in FIXTURES.iterdir()
                       if p.is_dir() and p.name[0] not in "._" and p.name != "hostile")
@@ -37,6 +38,22 @@ def test_jobs_output_is_byte_identical(monkeypatch: pytest.MonkeyPatch, fmt: str
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 10_000
+
+
+def test_json_findings_put_together_equal_the_encoder() -> None:
+    """The JSON report writes the common shape of a finding itself (reporters/json.py): it must be the
+    encoder's text exactly, for every finding of the fixtures and of the hostile corpus (control
+    characters, quotes, backslashes, non-ASCII, huge messages), suppressed and fixable ones included."""
+    from k8slint.reporters.json import _Findings
+
+    run = lint(*(ROOT / d for d in FIXTURE_DIRS), FIXTURES / "hostile")
+    texts = _Findings()
+    shapes = set()
+    for finding in run.findings:
+        assert texts.text(finding) == json.dumps(finding.to_json(), ensure_ascii=False), finding
+        shapes.add((bool(finding.related), finding.suppression is not None, finding.fix is not None,
+                    finding.object is None))
+    assert len(run.findings) > 500 and len(shapes) >= 6, shapes
 
 
 def test_workers_are_really_used(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring as _encode_string  # type: ignore[attr-defined]
 from typing import IO, Any
 
 from .. import __version__
 from ..engine import RunResult
-from ..findings import Severity
+from ..findings import Finding, ObjectRef, Severity
 
 
 def _header(result: RunResult) -> dict[str, Any]:
@@ -69,12 +70,46 @@ def write(result: RunResult, out: IO[str], verbose: bool = False) -> None:
         return json.dumps(value, ensure_ascii=False)
 
     out.write('{\n  "tool": ' + dumps(_header(result)) + ",\n")
-    _list(out, "findings", (f.to_json() for f in result.findings), dumps)
+    _list(out, "findings", map(_Findings().text, result.findings), str)
     out.write(',\n  "summary": ' + dumps(_summary(result)) + ",\n")
     _list(out, "files", _files(result), dumps)
     out.write(",\n")
     _list(out, "notices", _notices(result), dumps)
     out.write("\n}\n")
+
+
+class _Findings:
+    """Each finding's JSON text, the same as `json.dumps(finding.to_json(), ensure_ascii=False)` (a test
+    keeps them equal): the common shape (no related locations, suppression, fix or units) is put together
+    here, its strings encoded by json's own string encoder, and the strings a run repeats (rule ids,
+    files, paths, remediations, objects) encoded once. Four times faster than encoding a dict per finding."""
+
+    def __init__(self) -> None:
+        self._encoded: dict[str, str] = {}
+        self._objects: dict[ObjectRef, str] = {}
+
+    def _string(self, value: str) -> str:
+        found = self._encoded.get(value)
+        if found is None:
+            found = self._encoded[value] = _encode_string(value)
+        return found
+
+    def text(self, f: Finding) -> str:
+        if f.related or f.suppression or f.fix or f.units:
+            return json.dumps(f.to_json(), ensure_ascii=False)
+        ref = f.object
+        if ref is None:
+            obj = "null"
+        else:
+            obj = self._objects.get(ref)  # type: ignore[assignment]
+            if obj is None:
+                obj = self._objects[ref] = json.dumps(ref.to_json(), ensure_ascii=False)
+        loc = f.location
+        string = self._string
+        return (f'{{"rule": {string(f.rule)}, "severity": "{f.severity.value}", "message": '
+                f'{_encode_string(f.message)}, "file": {string(loc.file)}, "line": {loc.line!r}, "column": '
+                f'{loc.column!r}, "object": {obj}, "path": {string(f.path)}, "remediation": '
+                f'{string(f.remediation)}, "related": [], "suppressed": null, "fix": null}}')
 
 
 def _list(out: IO[str], key: str, items: Iterable[Any], dumps: Any) -> None:

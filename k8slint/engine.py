@@ -137,11 +137,8 @@ class DocRef:
     def __init__(self, source: str, path: str | None, index: int) -> None:
         self.source, self.path, self.index = source, path, index
 
-    def __getstate__(self) -> tuple[str, str | None, int]:
-        return self.source, self.path, self.index
-
-    def __setstate__(self, state: tuple[str, str | None, int]) -> None:
-        self.source, self.path, self.index = state
+    def __reduce__(self) -> tuple[Any, ...]:
+        return DocRef, (self.source, self.path, self.index)
 
     def locate(self, path: Path) -> tuple[int, int]:
         raise RuntimeError("a document that was dropped is located through Engine._locate_all")

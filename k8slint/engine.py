@@ -41,7 +41,7 @@ from .findings import (
     render_path,
 )
 from .index import BUILTIN_GROUPS, ObjectIndex, is_custom_resource, owned_by_controllers
-from .model import K8sObject
+from .model import K8sObject, folder_of
 from .parser import Document, Problem, decode_documents, parse
 from .registry import REGISTRY, Context, Rule, RunSettings
 from .safeio import ReadError, read_file
@@ -715,7 +715,7 @@ _RUN_PHASE_KINDS = frozenset({
 def _mark_alone(reports: list[FileReport], folders: dict[str, tuple[K8sObject, K8sObject]]) -> None:
     """Name the cluster view of each file of a folder of alternatives (see samples.py)."""
     for report in reports:
-        pair = folders.get(os.path.dirname(report.name))
+        pair = folders.get(folder_of(report.name))
         if pair is not None:
             a, b = pair
             report.unit = (f'file {report.name} alone: its folder holds alternatives ({a.kind} "{a.name}" is '

@@ -6,12 +6,11 @@ index of pod-template labels, so a run grows linearly with the number of objects
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from .model import BUILTIN_GROUPS, K8sObject, as_dict, as_list, map_selector_matches, selector_matches
+from .model import BUILTIN_GROUPS, K8sObject, as_dict, as_list, folder_of, map_selector_matches, selector_matches
 
 __all__ = ["BUILTIN_GROUPS", "ObjectIndex", "is_custom_resource", "owned_by_controllers", "prefer"]
 
@@ -30,8 +29,8 @@ def prefer(objects: Sequence[K8sObject], near: K8sObject | None) -> list[K8sObje
     same_file = [o for o in objects if o.file == near.file]
     if same_file:
         return same_file
-    folder = os.path.dirname(near.file)
-    same_folder = [o for o in objects if os.path.dirname(o.file) == folder]
+    folder = folder_of(near.file)
+    same_folder = [o for o in objects if folder_of(o.file) == folder]
     return same_folder or list(objects)
 
 
@@ -39,6 +38,9 @@ def owned_by_controllers(objects: Iterable[K8sObject]) -> set[int]:
     """ids of the objects whose controller (an ownerReference with `controller: true`) is among
     `objects`: the ReplicaSets and Pods of a Deployment in a `kubectl get -o yaml` dump."""
     objects = list(objects)
+    owners = [o for o in objects if as_dict(o.data.get("metadata")).get("ownerReferences")]
+    if not owners:
+        return set()  # most runs: nothing is owned, nothing to index
     by_uid = {}
     by_name = set()
     for obj in objects:
@@ -47,7 +49,7 @@ def owned_by_controllers(objects: Iterable[K8sObject]) -> set[int]:
             by_uid[uid] = obj
         by_name.add((obj.kind, obj.namespace, obj.name))
     owned = set()
-    for obj in objects:
+    for obj in owners:
         for ref in as_list(as_dict(obj.data.get("metadata")).get("ownerReferences")):
             ref = as_dict(ref)
             if ref.get("controller") is not True:
@@ -139,9 +141,9 @@ class ObjectIndex:
             groups = self._folders[namespace] = defaultdict(list)
             for obj in self.pod_templates(namespace):
                 groups[obj.file].append(obj)
-                groups[os.path.dirname(obj.file) + "/"].append(obj)
+                groups[folder_of(obj.file) + "/"].append(obj)
         same_file = groups.get(file, ())
-        in_folder = groups.get(os.path.dirname(file) + "/", ())
+        in_folder = groups.get(folder_of(file) + "/", ())
         return same_file, [t for t in in_folder[:limit + len(same_file)] if t.doc.source != file][:limit]
 
     def pod_templates(self, namespace: str | None) -> Sequence[K8sObject]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .findings import ObjectRef, Path
@@ -101,6 +102,12 @@ class Container:
     def long_running(self) -> bool:
         """Regular containers and restartable init containers (sidecars)."""
         return not self.init or self.restartable
+
+
+@lru_cache(maxsize=1 << 16)
+def folder_of(file: str) -> str:
+    """The folder of a file (os.path.dirname), once per file: views and rules ask it of every object."""
+    return os.path.dirname(file)
 
 
 @dataclass(eq=False)

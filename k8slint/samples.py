@@ -14,10 +14,9 @@ run declared complete with `--closed-world` are applied as a whole), and only fo
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 
-from .model import K8sObject
+from .model import K8sObject, folder_of
 
 
 def identity(obj: K8sObject) -> tuple[str, str, str | None, str]:
@@ -32,7 +31,7 @@ def sample_folders(objects: list[K8sObject]) -> dict[str, tuple[K8sObject, K8sOb
     for obj in objects:
         if not obj.name:
             continue  # generateName: every apply creates a new object
-        folder = os.path.dirname(obj.file)
+        folder = folder_of(obj.file)
         if folder in found:
             continue
         key = (folder, identity(obj))
@@ -51,7 +50,7 @@ def split(objects: list[K8sObject]) -> tuple[list[list[K8sObject]], dict[str, tu
     shared: list[K8sObject] = []
     alone: dict[str, list[K8sObject]] = defaultdict(list)
     for obj in objects:
-        if os.path.dirname(obj.file) in folders:
+        if folder_of(obj.file) in folders:
             alone[obj.file].append(obj)
         else:
             shared.append(obj)

@@ -43,7 +43,7 @@ from .findings import (
 from .index import BUILTIN_GROUPS, ObjectIndex, is_custom_resource, owned_by_controllers
 from .model import K8sObject, folder_of
 from .parser import Document, Problem, decode_documents, parse
-from .registry import REGISTRY, Context, Rule, RunSettings
+from .registry import REGISTRY, Check, Context, Rule, RunSettings
 from .safeio import ReadError, read_file
 from .suppress import ALL, FileComments, Mention, Suppression, annotation_suppressions, parse_comments
 from .validation import DEFERRED_STATES, SchemaStore, default_version, describe_value
@@ -177,7 +177,7 @@ class Engine:
         self.options = options or LintOptions()
         enabled = self.options.enabled
         self.rules: list[Rule] = [r for r in REGISTRY if r.id in enabled and not r.builtin]
-        self._by_kind: dict[tuple[tuple[str, ...], str], list[Rule]] = {}
+        self._by_kind: dict[tuple[tuple[str, ...], str], list[tuple[Rule, Check, bool]]] = {}
         self.version = self.options.kube_version or default_version()
         self._object_schemas: SchemaStore | None = None
         self._mappers: dict[str, SourceMapper] = {}
@@ -193,13 +193,16 @@ class Engine:
         if not any(r.kinds is None and "identity-only" not in r.tags for r in run_rules):
             self._run_kinds = set(_RUN_PHASE_KINDS).union(*(r.kinds for r in run_rules if r.kinds is not None))
 
-    def _rules_for(self, kinds: tuple[str, ...], phase: str) -> list[Rule]:
-        """The rules of `phase` for an object looked up under `kinds` (K8sObject.rule_kinds)."""
+    def _rules_for(self, kinds: tuple[str, ...], phase: str) -> list[tuple[Rule, Check, bool]]:
+        """The rules of `phase` for an object looked up under `kinds` (K8sObject.rule_kinds), each with
+        its check and whether it has parameters."""
         key = (kinds, phase)
         rules = self._by_kind.get(key)
         if rules is None:
-            rules = [r for r in self.rules if (r.kinds is None or not r.kinds.isdisjoint(kinds))
-                     and r.phase in (phase, "both")]
+            params = self._params_of()
+            rules = [(r, r.check, r.id in params) for r in self.rules
+                     if (r.kinds is None or not r.kinds.isdisjoint(kinds)) and r.phase in (phase, "both")
+                     and r.check is not None]
             self._by_kind[key] = rules
         return rules
 
@@ -547,10 +550,8 @@ class Engine:
         pending: list[tuple[Rule, K8sObject, Violation, Suppression | None]] = []
         for obj in objects:
             suppressed: dict[str, Suppression] = getattr(obj, "suppressions", {})
-            for rule in self._rules_for(obj.rule_kinds, phase):
-                check = rule.check
-                assert check is not None
-                rule_ctx = context_of(rule.id) if rule.id in params else ctx
+            for rule, check, has_params in self._rules_for(obj.rule_kinds, phase):
+                rule_ctx = context_of(rule.id) if has_params else ctx
                 try:
                     violations = list(check(obj, rule_ctx))
                 except Exception as exc:  # a bug in a rule must not hide the rest of the run
@@ -562,8 +563,9 @@ class Engine:
                         pass
                     message = f"rule {rule.id} crashed on {obj.describe()}: {type(exc).__name__}: {_bounded(str(exc))}"
                     pending.append((internal, obj, Violation((), message), None))
-                for violation in violations:
-                    pending.append((rule, obj, violation, suppressed.get(rule.id) or suppressed.get(ALL)))
+                if violations:
+                    suppression = suppressed.get(rule.id) or suppressed.get(ALL)
+                    pending.extend((rule, obj, violation, suppression) for violation in violations)
         requests: list[tuple[K8sObject, Path]] = []
         for _, obj, violation, _ in pending:
             requests.append((obj, violation.path))

@@ -71,6 +71,14 @@ def schema_errors(doc: Document, schema: dict[str, Any]) -> list[PolicyError]:
     return sorted(out, key=lambda e: (e.line, e.column))
 
 
+def _properties_only(schema: Any) -> tuple[str, ...] | None:
+    """The keys of `properties` when the schema says nothing else (annotations aside), else None."""
+    if (isinstance(schema, dict) and isinstance(schema.get("properties"), dict)
+            and set(schema) <= {"properties", "title", "description", "$comment"}):
+        return tuple(schema["properties"])
+    return None
+
+
 @dataclass
 class _SchemaPolicy:
     """The check of a schema policy: validate each target and turn errors into violations."""
@@ -79,9 +87,15 @@ class _SchemaPolicy:
     target: str
     validator: Any
     message: str | None
+    #: the keys the schema reads, when all it says is `properties`: a mapping holding none of them is valid
+    #: without asking the validator (most pod specs set no hostNetwork, most containers no securityContext)
+    reads: tuple[str, ...] | None = None
 
     def __call__(self, obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+        reads = self.reads
         for prefix, data, name in self._targets(obj):
+            if reads is not None and isinstance(data, dict) and not any(key in data for key in reads):
+                continue
             seen = set()
             for error in self.validator.iter_errors(data):
                 for item in translate(error):
@@ -327,7 +341,8 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True, o
                 if found is not None:
                     line, col = doc.locate((*where, "schema", *found[0]))
                     raise PolicyError(path, line, col, found[1])
-            check = _SchemaPolicy(rule_id, target, Validator(entry["schema"], formats=False), entry.get("message"))
+            check = _SchemaPolicy(rule_id, target, Validator(entry["schema"], formats=False), entry.get("message"),
+                                  _properties_only(entry["schema"]))
         else:
             template = TEMPLATES[entry["uses"]]
             params = entry.get("params") or {}

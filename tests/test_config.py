@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +13,8 @@ from click.testing import CliRunner
 from k8slint.cli import cli
 from k8slint.config import glob_matcher
 from k8slint.registry import REGISTRY
+
+from .helpers import FIXTURES
 
 POD = """\
 apiVersion: v1
@@ -272,6 +275,44 @@ def pack_dir(tmp_path: Path):  # type: ignore[no-untyped-def]
     yield tmp_path / "policies"
     for rule_id in ("team-label-required", "no-default-namespace-services", "registry-allowlist"):
         REGISTRY.rules.pop(rule_id, None)
+
+
+def test_properties_only_policies_skip_exactly_what_the_validator_accepts() -> None:
+    """A schema policy whose schema says only `properties` skips targets holding none of its keys: on every
+    target of every fixture object the validator must agree that they are valid."""
+    from k8slint.policies import _properties_only, _SchemaPolicy
+
+    assert _properties_only({"properties": {"a": {}}, "title": "t"}) == ("a",)
+    assert _properties_only({"properties": {"a": {}}, "required": ["a"]}) is None
+    assert _properties_only({"properties": {"a": {}}, "additionalProperties": False}) is None
+    policies = [r.check for r in REGISTRY if isinstance(r.check, _SchemaPolicy) and r.check.reads is not None]
+    assert len(policies) >= 3
+    skipped = 0
+    for obj in _fixture_objects():
+        for policy in policies:
+            for _, data, _ in policy._targets(obj):
+                if isinstance(data, dict) and not any(key in data for key in policy.reads or ()):
+                    skipped += 1
+                    assert list(policy.validator.iter_errors(data)) == [], (policy.rule_id, obj.describe())
+    assert skipped > 100
+
+
+def _fixture_objects() -> list[Any]:
+    """Every object of every fixture file, whole."""
+    from k8slint.model import K8sObject
+    from k8slint.parser import parse
+
+    out = []
+    for path in sorted(FIXTURES.rglob("*.y*ml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for doc in parse(text, str(path)).documents:
+            data = doc.data
+            if isinstance(data, dict) and isinstance(data.get("kind"), str) and isinstance(data.get("apiVersion"), str):
+                out.append(K8sObject.from_data(data, doc, (), "default"))
+    return out
 
 
 def test_user_policy_pack_fires(tmp_path: Path, pack_dir: Path) -> None:

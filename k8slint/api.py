@@ -112,12 +112,13 @@ def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], No
 def _attach_fixes(result: RunResult, sources: dict[str, Source], limit: int) -> None:
     """Each fixable finding's edits in its file, for the plain files of the run (a rendered object's
     findings carry no intent: see Engine._finding). Each such file is read and parsed once more."""
-    from .fixes import Resolver
-
     by_file: dict[str, list[Finding]] = {}
     for finding in result.findings:
         if finding.intent is not None and finding.location.file in sources:
             by_file.setdefault(finding.location.file, []).append(finding)
+    if not by_file:
+        return
+    from .fixes import Resolver
     for name, findings in by_file.items():
         source = sources[name]
         text = fixable_text(source, limit)

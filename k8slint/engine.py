@@ -291,13 +291,14 @@ class Engine:
     def _check_run(self, objects: list[K8sObject], ctx: Context, findings: list[Finding]) -> None:
         """The run phase's rules over `objects`: in worker processes with --jobs, for a large plain unit
         (rendered units stay in this process: their mappers read the user's files)."""
-        from .parallel import check_in_workers, jobs_for
+        if self.options.jobs > 1 and len(objects) >= PARALLEL_MIN_OBJECTS and not self._mappers:
+            from .parallel import check_in_workers, jobs_for  # (multiprocessing: only for runs that use it)
 
-        jobs = jobs_for(self.options.jobs) if len(objects) >= PARALLEL_MIN_OBJECTS and not self._mappers else 1
-        if jobs > 1:
-            findings.extend(check_in_workers(self, objects, ctx, jobs))
-        else:
-            self._check(objects, ctx, "run", findings)
+            jobs = jobs_for(self.options.jobs)
+            if jobs > 1:
+                findings.extend(check_in_workers(self, objects, ctx, jobs))
+                return
+        self._check(objects, ctx, "run", findings)
 
     def _comments_of_source(self, file: str) -> FileComments | None:
         """Suppression comments of a file a rendered finding was located in (a template, a patch):

@@ -161,11 +161,11 @@ def check_in_workers(engine: Engine, objects: list[K8sObject], ctx: Context, job
 
     def work(index: int) -> tuple[list[Finding], set[str]]:
         findings: list[Finding] = []
-        engine._changed = set()
+        engine._changed = set()  # the files found changed while this chunk's findings were located
         engine._check(chunks[index], ctx, "run", findings)
         return findings, engine._changed
 
-    changed: set[str] = set()
+    changed = engine._changed  # what earlier views of the run found
     out: list[Finding] = []
     for findings, seen in in_workers(len(chunks), work, jobs):
         out.extend(findings)

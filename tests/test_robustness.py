@@ -856,6 +856,38 @@ def test_d23_files_swapped_during_a_run(tmp_path: Path) -> None:
     assert any(f.rule == "service-target-port-undefined" for f in result.findings)
 
 
+def test_d23_file_changed_during_a_run_phase_in_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same with the cross-object rules in worker processes: the change is reported by the parent,
+    whichever process located the finding."""
+    from k8slint import engine
+    from k8slint.engine import Engine, LintOptions
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
+    for i in range(6):
+        (tmp_path / f"svc{i}.yaml").write_text(f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}}}\nspec:\n"
+                                               "  selector: {app: a}\n  ports: [{port: 80, targetPort: http}]\n")
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {app: a}}\n"
+           "spec: {containers: [{name: c, image: 'x:1'}]}\n")
+    (tmp_path / "w.yaml").write_text(pod)
+    (tmp_path / "alt").mkdir()  # a folder of alternatives: each of its files is a cluster view of its own
+    for name in ("a", "b"):
+        (tmp_path / "alt" / f"{name}.yaml").write_text((tmp_path / "svc0.yaml").read_text() + "---\n" + pod)
+
+    class Changing(Engine):
+        def _reparse(self, ref):  # type: ignore[no-untyped-def]
+            with open(ref.path, "a") as f:  # every process appends to the file it locates a finding in
+                f.write("# changed\n")
+            return super()._reparse(ref)
+
+    found = discover([str(tmp_path)])
+    result = Changing(LintOptions(jobs=2)).run(found.sources)
+    changed = [n.name for n in result.notices if "changed while k8slint was running" in n.message and n.error]
+    # each Service's finding and the Pod it relates to, in every view of the run
+    assert sorted(changed) == sorted([*(str(tmp_path / f"svc{i}.yaml") for i in range(6)), str(tmp_path / "w.yaml"),
+                                      str(tmp_path / "alt" / "a.yaml"), str(tmp_path / "alt" / "b.yaml")])
+    assert len([f for f in result.findings if f.rule == "service-target-port-undefined"]) == 8
+
+
 def test_d24_positions_count_lines_as_editors_do(tmp_path: Path) -> None:
     """Y23, Y24, Y25, Y38, Y39, Y12, Y13, Y08, K01."""
     cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {note: "a\u2028b"}\n---\n'

@@ -73,7 +73,12 @@ class ObjectIndex:
     def __getattr__(self, name: str) -> Any:  # only called for attributes not set yet
         if name not in ObjectIndex._BUILT or "kinds" in self.__dict__:
             raise AttributeError(name)
-        self._build()
+        try:
+            self._build()
+        except BaseException:  # never half an index: the next question builds it again
+            for key in ObjectIndex._BUILT:
+                self.__dict__.pop(key, None)
+            raise
         return self.__dict__[name]
 
     def _build(self) -> None:

@@ -21,21 +21,16 @@ import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.tag import Tag
-
-try:  # the C extension is a hard dependency on CPython; keep a slow path for other runtimes
-    from ruamel.yaml.cyaml import CParser as _Parser
-    from ruamel.yaml.cyaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - exercised only without ruamel.yaml.clib
-    from ruamel.yaml import SafeLoader as _Loader  # type: ignore[attr-defined,no-redef,assignment]
-    from ruamel.yaml.parser import Parser as _Parser  # type: ignore[assignment,no-redef]
+from typing import TYPE_CHECKING, Any
 
 from .findings import Path
+
+if TYPE_CHECKING:  # bound at run time by _load_ruamel(), on the first use of the Python path
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+    from ruamel.yaml.reader import ReaderError
+
+    from ._ruamel import _PLAIN_TAG, _STR_TAG, _FastLoader, _Parser
 
 #: Most nodes a document may expand to through aliases ("billion laughs"): far above any real
 #: manifest (the largest CRDs have ~50,000 nodes), far below what would exhaust time or memory.
@@ -53,6 +48,17 @@ if os.environ.get("K8SLINT_ACCELERATOR", "1") != "0":
         from . import _yamlc as _ACCELERATOR  # type: ignore[attr-defined,no-redef]
     except ImportError:
         _ACCELERATOR = None
+
+
+def _load_ruamel() -> None:
+    """Bind ruamel.yaml's names in this module for the Python path (the composer of node trees). The
+    accelerator's documents never need them, and importing ruamel.yaml is a tenth of linting one
+    small file (the pre-commit case)."""
+    if "MappingNode" in globals():
+        return
+    from . import _ruamel
+
+    globals().update({name: getattr(_ruamel, name) for name in _ruamel.__all__})
 
 
 def accelerated() -> bool:
@@ -381,6 +387,7 @@ def parse(text: str, source: str, accelerate: bool = True) -> ParseResult:
         else:
             _fast_documents(composed, source, result)
             return result
+    _load_ruamel()
     if _depth_bound(text) <= _SAFE_BOUND:
         try:
             nodes = _compose_lenient(text)
@@ -497,35 +504,6 @@ def _parse_split(text: str, source: str, textmap: TextMap, result: ParseResult) 
             result.problems.append(_syntax_problem(exc, chunk, begin, line, textmap))
             continue
         _convert_all(nodes, line, begin, textmap, source, result)
-
-
-# Shared tag objects: ruamel's Node.__init__ keeps a Tag instance as it is, so resolving to these
-# costs no allocation per node, and reading them is an identity test instead of the `Node.tag`
-# property (which URI-decodes the tag on every access: a third of the parse time).
-_PLAIN_TAG = Tag(suffix=_PLAIN)
-_STR_TAG = Tag(suffix=_STR)
-_SEQ_TAG = Tag(suffix="tag:yaml.org,2002:seq")
-_MAP_TAG = Tag(suffix="tag:yaml.org,2002:map")
-
-
-class _FastLoader(_Loader):  # type: ignore[misc,valid-type]
-    """libyaml composition without ruamel's Python resolver (a regex loop per scalar).
-
-    Plain scalars get the `_PLAIN` tag and are resolved once, in `_plain`, with Kubernetes' YAML
-    1.1 rules; quoted scalars are strings. Explicitly tagged nodes never reach `resolve`.
-    """
-
-    def resolve(self, kind: type, value: Any, implicit: Any) -> Tag:
-        if kind is ScalarNode:
-            return _PLAIN_TAG if implicit[0] else _STR_TAG
-        return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
-
-    # The composer calls these around every node for path resolvers, which we never register.
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
 
 
 def _tag(node: Node) -> str:

@@ -17,8 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
 from .findings import Path
 from .model import K8sObject, as_dict, get_in
 from .parser import Document
@@ -108,10 +106,14 @@ def parse_comments(text: str, documents: Sequence[Document] = ()) -> FileComment
 
 def _scalar_spans(documents: Sequence[Document]) -> list[tuple[int, int]]:
     """(start, end) character offsets of every scalar of the documents, sorted."""
-    spans = []
+    spans: list[tuple[int, int]] = []
+    if all(doc.node is None for doc in documents):
+        return spans  # the accelerator leaves texts with suppression comments to the Python path
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode  # (loaded: these documents have nodes)
+
     for doc in documents:
         if doc.node is None:
-            continue  # the accelerator leaves texts with suppression comments to the Python path
+            continue
         stack = [doc.node]
         seen: set[int] = set()
         while stack:

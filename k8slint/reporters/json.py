@@ -95,7 +95,8 @@ class _Findings:
         return found
 
     def text(self, f: Finding) -> str:
-        if f.related or f.suppression or f.fix or f.units:
+        loc = f.location
+        if f.related or f.suppression or f.fix or f.units or type(loc.line) is not int or type(loc.column) is not int:
             return json.dumps(f.to_json(), ensure_ascii=False)
         ref = f.object
         if ref is None:
@@ -104,7 +105,6 @@ class _Findings:
             obj = self._objects.get(ref)  # type: ignore[assignment]
             if obj is None:
                 obj = self._objects[ref] = json.dumps(ref.to_json(), ensure_ascii=False)
-        loc = f.location
         string = self._string
         return (f'{{"rule": {string(f.rule)}, "severity": "{f.severity.value}", "message": '
                 f'{_encode_string(f.message)}, "file": {string(loc.file)}, "line": {loc.line!r}, "column": '

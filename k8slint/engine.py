@@ -4,8 +4,9 @@ Two phases. The *object* phase handles one file at a time: parse it, identify it
 the rules that look at one object, locate their findings while the file's node tree is alive, then
 drop the node tree and keep only the data. It runs in worker processes with `--jobs`. The *run*
 phase builds one index of every object and runs the cross-object rules (and validates custom
-resources, now that every CRD is known); their few findings are located by re-parsing the file.
-The output is the same, byte for byte, whatever the number of jobs.
+resources, now that every CRD is known), in worker processes too for a large unit (parallel.py);
+their few findings are located by re-parsing the file. The output is the same, byte for byte,
+whatever the number of jobs.
 
 The engine, not the rules, knows rule ids, severities and files: it turns each Violation into a
 Finding with its location, and turns a crashing rule into an `internal-error` finding.

@@ -1,9 +1,10 @@
 """Text -> documents (plain data + the node tree that knows every position).
 
-No Kubernetes knowledge lives here. The fast path composes nodes with libyaml (through
-ruamel.yaml's C extension) and converts them to plain dicts/lists/scalars in Python; positions are
-not copied into the data, they are looked up in the node tree when a finding needs one
-(`Document.locate`).
+No Kubernetes knowledge lives here. The C accelerator (`_yamlc.c`, when built) turns a text into plain
+data and compact positions in one pass; the Python path, the reference and the fallback for anything
+unusual, composes nodes with libyaml through ruamel.yaml's C extension (imported on its first use) and
+converts them to plain dicts/lists/scalars. Positions are not copied into the data: they are looked up
+when a finding needs one (`Document.locate`).
 
 Scalars are resolved the way Kubernetes' own YAML decoder (sigs.k8s.io/yaml, a YAML 1.1 decoder)
 resolves them, so we see what the API server would see: `yes`/`on`/`y` are booleans, `0777` is

@@ -42,11 +42,13 @@ def render_path(path: Path) -> str:
     `metadata.labels["app.kubernetes.io/name"]`. Paths of strings and integers are rendered once: the
     same few paths recur in thousands of findings, which then share one string.
     """
-    found = _RENDERED.get(path)
-    if found is not None and all(type(e) is str or type(e) is int for e in path):  # 1 == True == 1.0
-        return found
+    plain = all(type(e) is str or type(e) is int for e in path)  # not 1.0 or True, which equal 1 as keys
+    if plain:
+        found = _RENDERED.get(path)
+        if found is not None:
+            return found
     text = _render(path)
-    if all(type(e) is str or type(e) is int for e in path):
+    if plain:
         if len(_RENDERED) >= _RENDERED_LIMIT:
             _RENDERED.clear()
         _RENDERED[path] = text

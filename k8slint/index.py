@@ -125,10 +125,13 @@ class ObjectIndex:
                 self._namespaces_of[(kind_, name_)].append(namespace)
         return self._namespaces_of.get((kind, name), [])
 
-    def in_namespace(self, namespace: str | None, kinds: Iterable[str] | None = None) -> list[K8sObject]:
-        """Objects of `namespace` (only of `kinds` when given)."""
+    def in_namespace(self, namespace: str | None, kinds: Sequence[str] | None = None) -> Sequence[K8sObject]:
+        """Objects of `namespace` (only of `kinds` when given). Read-only: for one kind it is the index's
+        own list, so that asking how many there are costs nothing however large the namespace."""
         if kinds is None:
-            return self._by_ns.get(namespace, [])
+            return self._by_ns.get(namespace, ())
+        if len(kinds) == 1:
+            return self._by_ns_kind.get((namespace, kinds[0]), ())
         out: list[K8sObject] = []
         for kind in kinds:
             out.extend(self._by_ns_kind.get((namespace, kind), ()))
@@ -209,12 +212,17 @@ class ObjectIndex:
         found = self._claimed.get(key)
         if found is None:
             found = set()
+            seen: set[str] = set()  # copies of a sample repeat one selector many times in a namespace
             for obj in self.in_namespace(namespace, (kind,)):
                 selector: Any = obj.data
                 for step in path:
                     selector = selector.get(step) if isinstance(selector, dict) else None
                 if not isinstance(selector, dict) or not selector:
                     continue
+                written = repr(selector)
+                if written in seen:
+                    continue
+                seen.add(written)
                 matched = self.pods_matching(namespace, selector) if plain else self.pods_selected(namespace, selector)
                 found.update(id(o) for o in matched)
             self._claimed[key] = found

@@ -141,3 +141,34 @@ def test_nodes_and_replicas_options(tmp_path: Path) -> None:
     assert nodes.exit_code == 1 and "pods: 5 used (DaemonSet agent 3, Deployment web 2) exceeds hard 4" in nodes.output
     most = run(cli, ["lint", "--replicas", "max", str(path)])
     assert "pods: 7 used (Deployment web 6, DaemonSet agent 1) exceeds hard 4" in most.output
+
+
+def test_replicas_max_counts_only_the_autoscaler_of_that_workload(tmp_path: Path) -> None:
+    """HPAs are grouped by the (kind, name) they scale: one of another kind or name, or with a
+    malformed scaleTargetRef, charges nothing to the Deployment."""
+    path = tmp_path / "q.yaml"
+    path.write_text(QUOTA_WORKLOADS + """\
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: other-kind}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: web}
+  maxReplicas: 50
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: other-name}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web2}
+  maxReplicas: 40
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: malformed}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: [web]}
+  maxReplicas: 30
+""")
+    result = CliRunner().invoke(cli, ["lint", "--replicas", "max", "--enable", "quota-exceeded", str(path)])
+    assert "pods: 7 used (Deployment web 6, DaemonSet agent 1) exceeds hard 4" in result.output, result.output

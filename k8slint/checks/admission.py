@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -47,7 +47,7 @@ def _enforced_units(*amounts: Fraction) -> list[Fraction]:
     return [Fraction(v) for v in values]
 
 
-def _limit_ranges(obj: K8sObject, ctx: Context) -> list[K8sObject]:
+def _limit_ranges(obj: K8sObject, ctx: Context) -> Sequence[K8sObject]:
     return ctx.index.in_namespace(obj.namespace, ("LimitRange",))
 
 
@@ -411,11 +411,25 @@ def replicas(obj: K8sObject, ctx: Context) -> int:
         return number(get_in(spec, ("jobTemplate", "spec", "parallelism")), 1)
     count = number(spec.get("replicas"), 1)
     if ctx.settings.replicas == "max":
-        for hpa in ctx.index.in_namespace(obj.namespace, ("HorizontalPodAutoscaler",)):
-            target = as_dict(get_in(hpa.data, ("spec", "scaleTargetRef")))
-            if target.get("kind") == obj.kind and target.get("name") == obj.name:
-                count = max(count, number(get_in(hpa.data, ("spec", "maxReplicas")), count))
+        for hpa in _autoscalers(obj.namespace, ctx).get((obj.kind, obj.name), ()):
+            count = max(count, number(get_in(hpa.data, ("spec", "maxReplicas")), count))
     return count
+
+
+def _autoscalers(namespace: str | None, ctx: Context) -> dict[tuple[str, str], list[K8sObject]]:
+    """The HorizontalPodAutoscalers of a namespace by the (kind, name) they scale, grouped once per run:
+    a quota charges every workload of its namespace."""
+    key = ("autoscalers", namespace)
+    found = ctx.cache.get(key)
+    if found is None:
+        by_target: dict[tuple[str, str], list[K8sObject]] = {}
+        for hpa in ctx.index.in_namespace(namespace, ("HorizontalPodAutoscaler",)):
+            target = as_dict(get_in(hpa.data, ("spec", "scaleTargetRef")))
+            kind, name = target.get("kind"), target.get("name")
+            if isinstance(kind, str) and isinstance(name, str):
+                by_target.setdefault((kind, name), []).append(hpa)
+        found = ctx.cache[key] = by_target
+    return found  # type: ignore[return-value]
 
 
 def _usage(quota: K8sObject, ctx: Context) -> dict[str, list[tuple[K8sObject, Fraction, str]]]:

@@ -58,7 +58,8 @@ def test_json_findings_put_together_equal_the_encoder() -> None:
 
 def test_one_small_file_loads_no_more_than_it_needs() -> None:
     """The pre-commit case: the accelerator's documents need no ruamel.yaml, a small run no worker
-    processes, a file without fixable findings no fixes module (each costs milliseconds to import)."""
+    processes, a file without fixable findings no fixes module, a run that writes no file neither
+    tempfile nor importlib.resources (each costs milliseconds to import)."""
     import subprocess
     import sys
 
@@ -68,7 +69,7 @@ def test_one_small_file_loads_no_more_than_it_needs() -> None:
         pytest.skip("the C accelerator is not built here: the Python parser (ruamel.yaml) does the parsing")
     code = ("import sys\nfrom k8slint.cli import cli\ntry:\n    cli.main(sys.argv[1:], standalone_mode=False)\n"
             "except SystemExit:\n    pass\nprint(sorted(m for m in sys.modules if m.startswith(('ruamel', "
-            "'multiprocessing', 'k8slint.fixes', 'jsonschema.'))))")
+            "'multiprocessing', 'k8slint.fixes', 'jsonschema.', 'tempfile', 'importlib.resources'))))")
     out = subprocess.run([sys.executable, "-c", code, "lint", "--jobs", "4", "--format", "json", "--output", os.devnull,
                           str(FIXTURES / "examples" / "shop" / "frontend.yaml")],
                          capture_output=True, text=True, check=True, cwd=ROOT)

@@ -6,9 +6,9 @@ pyproject.toml: the folders are mapped, not copied, so the repository keeps one 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from functools import cache
-import importlib.util
 from pathlib import Path
 from typing import Any
 

@@ -417,8 +417,8 @@ def replicas(obj: K8sObject, ctx: Context) -> int:
 
 
 def _autoscalers(namespace: str | None, ctx: Context) -> dict[tuple[str, str], list[K8sObject]]:
-    """The HorizontalPodAutoscalers of a namespace by the (kind, name) they scale, grouped once per run:
-    a quota charges every workload of its namespace."""
+    """The HorizontalPodAutoscalers of a namespace by the (kind, name) they scale, grouped once per
+    cluster view (ctx.cache): a quota charges every workload of its namespace."""
     key = ("autoscalers", namespace)
     found = ctx.cache.get(key)
     if found is None:

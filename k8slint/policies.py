@@ -183,7 +183,6 @@ def policy_schema_problem(schema: Any) -> tuple[Path, str] | None:
     """(path in the schema, why) for the first thing in a policy schema k8slint refuses: a reference
     that is not local (k8slint never fetches), a `$ref` cycle that would recurse forever, a pattern
     the linear-time engine cannot compile, or a keyword that cannot be bounded."""
-
     nodes: list[tuple[Path, Any]] = [((), schema)]
     while nodes:
         where, node = nodes.pop()
@@ -307,7 +306,6 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True, o
     The built-in packs skip the validation against policy.schema.json at start-up (tests validate
     them); user packs are always validated.
     """
-
     doc = read_document(path)
     errors = schema_errors(doc, load_schema("policy.schema.json")) if validate else []
     if errors:
@@ -346,7 +344,6 @@ def load_pack(path: str, registry: Registry = REGISTRY, validate: bool = True, o
         else:
             template = TEMPLATES[entry["uses"]]
             params = entry.get("params") or {}
-
             errors = []
             if validate:
                 errors = list(py_validator(template.params_schema, formats=False).iter_errors(params))

@@ -83,6 +83,7 @@ def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], No
         merged.notices.extend(unit.notices)
         merged.objects += result.objects
         merged.texts.update(result.texts)
+        merged.fix_texts.update(result.fix_texts)
         if unit.plain:
             if unit.kind == "folder":
                 for report in result.files:
@@ -111,37 +112,38 @@ def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], No
 
 def _attach_fixes(result: RunResult, sources: dict[str, Source], limit: int) -> None:
     """Each fixable finding's edits in its file, for the plain files of the run (a rendered object's
-    findings carry no intent: see Engine._finding). Each such file is read and parsed once more."""
+    findings carry no intent: see Engine._finding). Most were resolved in the object phase, by the
+    process that had the file's text (see Engine._resolve_fixes); for the rest each file is read and
+    parsed once more, unless the object phase kept its text."""
     by_file: dict[str, list[Finding]] = {}
     for finding in result.findings:
         if finding.intent is not None and finding.location.file in sources:
             by_file.setdefault(finding.location.file, []).append(finding)
     if not by_file:
         return
-    from .fixes import Resolver
+    from .fixes import resolve_all
+
     for name, findings in by_file.items():
         source = sources[name]
-        text = fixable_text(source, limit)
+        kept = result.fix_texts.get(name)
+        text = kept[1] if kept is not None else fixable_text(source, limit)
         if text is None:
             continue
         result.fix_texts[name] = (source.path, text)
-        resolver = Resolver(text)
-        for finding in findings:
-            document, base, intent = finding.intent
-            finding.fix = resolver.resolve(document, base, intent)
+        resolve_all(findings, text)
 
 
 def fixable_text(source: Source, limit: int) -> str | None:
     """The text fixes are computed on (UTF-8, BOM optional, line breaks as LF), or None when the file
     cannot be fixed as text (another encoding, bytes that are not UTF-8, unreadable)."""
-    from .parser import decode_documents
+    from .parser import decode_documents, editable_encoding
     from .safeio import ReadError
 
     try:
         raw = source.read(limit)
     except ReadError:
         return None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+    if not editable_encoding(raw):
         return None
     decoded = decode_documents(raw)
     return decoded.text if not decoded.problems else None

@@ -43,7 +43,7 @@ from .findings import (
 )
 from .index import BUILTIN_GROUPS, ObjectIndex, is_custom_resource, owned_by_controllers
 from .model import K8sObject, folder_of
-from .parser import Document, Problem, decode_documents, parse
+from .parser import Document, Problem, decode_documents, editable_encoding, parse
 from .registry import REGISTRY, Check, Context, Rule, RunSettings
 from .safeio import ReadError, read_file
 from .suppress import ALL, FileComments, Mention, Suppression, annotation_suppressions, parse_comments
@@ -155,6 +155,7 @@ class FileOutcome:
     comments: FileComments | None = None
     notices: list[Notice] = field(default_factory=list)
     text: str | None = None  # kept only for standard input and the texts of k8slint fix's rounds
+    fix_text: str | None = None  # the text its findings' fixes were resolved on (see _resolve_fixes)
     checksum: tuple[int, int] | None = None  # (size, crc32) of the bytes linted: re-reads must match
 
 
@@ -248,7 +249,9 @@ class Engine:
         comments: dict[str, FileComments] = {}
         self._texts: dict[str, str] = {}
         self._checksums: dict[str, tuple[int, int] | None] = {}
-        for outcome in outcomes:
+        for source, outcome in zip(sources, outcomes, strict=True):
+            if outcome.fix_text is not None:
+                result.fix_texts[source.name] = (source.path, outcome.fix_text)
             result.files.append(outcome.report)
             result.findings.extend(outcome.findings)
             result.notices.extend(outcome.notices)
@@ -393,6 +396,7 @@ class Engine:
             return outcome
         outcome.checksum = (len(raw), zlib.crc32(raw))
         decoded = decode_documents(raw)
+        editable = editable_encoding(raw) and not decoded.problems
         del raw
         text = decoded.text
         if lint:
@@ -440,6 +444,8 @@ class Engine:
             self._check(objects, ctx, "object", outcome.findings)
             outcome.findings.extend(self._unknown_suppressions(mentions))
             schemas.forget()
+            if editable and source.path is not None and source.unit is None:
+                self._resolve_fixes(outcome, text)
         refs = {id(doc): DocRef(source.name, source.path, i) for i, doc in enumerate(parsed.documents)}
         keep = self._run_kinds
         for obj in objects:
@@ -451,6 +457,19 @@ class Engine:
                 obj.data = _identity(obj)
         outcome.objects = objects
         return outcome
+
+    @staticmethod
+    def _resolve_fixes(outcome: FileOutcome, text: str) -> None:
+        """The fixes of a file's findings, resolved here while its text is at hand (in the worker that
+        linted it, with --jobs) instead of reading and parsing the file again at the end of the run.
+        Only for files on disk: what `api.lint` offers fixes for (rendered objects carry no intent)."""
+        name = outcome.report.name
+        pending = [f for f in outcome.findings if f.intent is not None and f.location.file == name]
+        if pending:
+            from .fixes import resolve_all  # (ruamel.yaml: only for runs with something to fix)
+
+            resolve_all(pending, text)
+            outcome.fix_text = text
 
     def _too_large(self, outcome: FileOutcome, size: int, lint: bool) -> FileOutcome:
         limit = self.options.max_file_size

@@ -26,7 +26,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .findings import FixIntent, Op, Path
+from .findings import Finding, FixIntent, Op, Path
 from .model import get_in
 from .parser import Document, _plain, parse
 
@@ -149,6 +149,16 @@ class _Lines:
         line, col = self.position(start)
         end_line, end_col = self.position(end)
         return Edit(line, col, end_line, end_col, text, start, end)
+
+
+def resolve_all(findings: list[Finding], text: str) -> None:
+    """The fix of each finding from its intent, on `text` (the text of the file the findings are
+    in); the intent is spent (None) once resolved, so that nothing resolves it again."""
+    resolver = Resolver(text)
+    for finding in findings:
+        document, base, intent = finding.intent
+        finding.fix = resolver.resolve(document, base, intent)
+        finding.intent = None
 
 
 class Resolver:

@@ -297,6 +297,11 @@ def decode(raw: bytes) -> tuple[str | None, Problem | None]:
     return decoded.text, None
 
 
+def editable_encoding(raw: bytes) -> bool:
+    """Whether fixes can edit these bytes as text: UTF-8 (a BOM allowed), not UTF-16 or UTF-32."""
+    return not raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+
+
 def decode_documents(raw: bytes) -> Decoded:
     """Bytes -> text. UTF-8 (BOM optional), UTF-16/32 with a BOM. Line breaks become LF."""
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -556,3 +556,16 @@ def test_many_fixes_in_one_file_stay_linear() -> None:
         return best
 
     assert cost(8000) / cost(2000) < 6
+
+
+def test_fixes_only_in_utf8_text(tmp_path: Path) -> None:
+    """A fix edits the file as UTF-8 text: a UTF-16 file, or one with a document that is not text,
+    keeps its findings but gets no fix (whichever process resolves the fixes)."""
+    text = (PAIRS / "misspelt-field.before.yaml").read_text()
+    (tmp_path / "utf16.yaml").write_bytes(text.encode("utf-16"))
+    (tmp_path / "mixed.yaml").write_bytes(text.encode() + b"---\nkind: \xff\xfe\n")
+    (tmp_path / "plain.yaml").write_text(text)
+    for jobs in ("1", "2"):
+        findings = json.loads(_run("lint", "--jobs", jobs, "--format", "json", str(tmp_path))[1])["findings"]
+        fixes = {(Path(f["file"]).name, f["fix"] is not None) for f in findings if f["rule"] == "unknown-field"}
+        assert fixes == {("utf16.yaml", False), ("mixed.yaml", False), ("plain.yaml", True)}, jobs

@@ -40,6 +40,24 @@ def test_jobs_output_is_byte_identical(monkeypatch: pytest.MonkeyPatch, fmt: str
     assert len(outputs[0]) > 10_000
 
 
+def test_fixes_are_the_same_whichever_process_resolves_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The object phase's fixes are resolved by the process that linted the file (a worker, with
+    --jobs), on the text it linted (in `k8slint fix`'s later rounds, the fixed text in memory); the
+    run phase's at the end. Every --jobs gives the same fixes, rounds and remaining findings."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
+    monkeypatch.chdir(ROOT)
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(cli, ["fix", "--jobs", jobs, "--diff", "--unsafe", "fixtures/fixes",
+                                          "fixtures/tutorials"])
+        assert result.exit_code == 1, result.output[-2000:]
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("--- a/") >= 15 and "+  replicas: 3 # expect: schema-violation" in outputs[0]
+
+
 def test_json_findings_put_together_equal_the_encoder() -> None:
     """The JSON report writes the common shape of a finding itself (reporters/json.py): it must be the
     encoder's text exactly, for every finding of the fixtures and of the hostile corpus (control

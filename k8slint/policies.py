@@ -97,13 +97,12 @@ class _SchemaPolicy:
             if reads is not None and isinstance(data, dict) and not any(key in data for key in reads):
                 continue
             seen = set()
-            for error in self.validator.iter_errors(data):
-                for item in translate(error):
-                    path = (*prefix, *item.path)
-                    if path in seen:
-                        continue
-                    seen.add(path)
-                    yield Violation(path, self._message(obj, name, item.path, error, item.message))
+            for item, value in self.validator.explained_values(data):
+                path = (*prefix, *item.path)
+                if path in seen:
+                    continue
+                seen.add(path)
+                yield Violation(path, self._message(obj, name, item.path, value, item.message))
 
     def _targets(self, obj: K8sObject) -> Iterator[tuple[Path, Any, str]]:
         if self.target == "object":
@@ -116,13 +115,12 @@ class _SchemaPolicy:
             for container in obj.containers():
                 yield container.path, container.data, container.name
 
-    def _message(self, obj: K8sObject, name: str, path: Path, error: Any, fallback: str) -> str:
+    def _message(self, obj: K8sObject, name: str, path: Path, value: Any, fallback: str) -> str:
         noun = {"container": "the container", "podSpec": "the pod spec"}.get(self.target)
         if noun and fallback.startswith("the object"):
             fallback = noun + fallback[len("the object"):]
         if not self.message:
             return fallback
-        value = error.instance
         shown = _short(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__
         fields = {"name": _short(name), "kind": obj.kind, "path": render_path(path), "value": shown,
                   "error": fallback}

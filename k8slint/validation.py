@@ -463,10 +463,22 @@ class Validator:
         if self.is_valid_fast(instance):
             return []
         if self._rs:
-            found = translate_rs(self._rs, instance, self._schema)
+            found = translate_rs(self._rs, instance, self._schema, bounds=not self._formats)
             if found is not None:
                 return found
         return [item for error in self.py_errors(instance) for item in translate(error)]
+
+    def explained_values(self, instance: Any) -> list[tuple[SchemaError, Any]]:
+        """As `explained`, each error with the value it is about (what a policy's message shows):
+        jsonschema's words when two errors are about one path (which one a policy keeps depends on
+        the order each validator finds them in)."""
+        if self.is_valid_fast(instance):
+            return []
+        if self._rs:
+            found = rs_errors(self._rs, instance, self._schema, bounds=not self._formats)
+            if found is not None and len({item.path for item, _ in found}) == len(found):
+                return found
+        return [(item, error.instance) for error in self.py_errors(instance) for item in translate(error)]
 
     def py_errors(self, instance: Any) -> Any:
         """jsonschema's own errors (whatever jsonschema-rs says)."""
@@ -861,31 +873,64 @@ def _format_error(path: Path, form: Any, value: Any) -> SchemaError:
     return SchemaError(path, f"{_where(path)} must be {what}, got {describe_value(value)}")
 
 
-def translate_rs(rs: Any, instance: Any, schema: dict[str, Any]) -> list[SchemaError] | None:
+def translate_rs(rs: Any, instance: Any, schema: dict[str, Any], bounds: bool = False) -> list[SchemaError] | None:
     """jsonschema-rs's structured errors -> the same errors `translate` makes of jsonschema's, or None
     when one of them needs what only jsonschema's error carries (a oneOf's sub-errors, the bounds that
-    stand for int32/int64 formats, a huge enumeration): the caller then asks jsonschema."""
-    out: list[SchemaError] = []
-    for error in rs.iter_errors(instance):
-        kind = error.kind
-        name = kind.name
-        path = tuple(error.instance_path)
-        if name == "required":
-            out += _required(path, [kind.property])
-        elif name == "type":
-            out.append(_type_error(path, kind.types, error.instance))
-        elif name == "enum" and len(kind.options) <= 1000:
-            out.append(_enum_error(path, kind.options, error.instance))
-        elif name == "format":
-            out.append(_format_error(path, kind.format, error.instance))
-        elif name == "additionalProperties":
-            sub = _schema_at(schema, path)
-            if sub is None or sub.get("additionalProperties") is not False:
+    stand for int32/int64 formats, a huge enumeration): the caller then asks jsonschema. `bounds`: the
+    validator's minimum and maximum are the schema's own (no format added them)."""
+    items = rs_errors(rs, instance, schema, bounds)
+    return None if items is None else [item for item, _ in items]
+
+
+def rs_errors(rs: Any, instance: Any, schema: dict[str, Any],
+              bounds: bool = False) -> list[tuple[SchemaError, Any]] | None:
+    """As translate_rs, each error with the value it is about (jsonschema's `error.instance`)."""
+    out: list[tuple[SchemaError, Any]] = []
+    try:
+        for error in rs.iter_errors(instance):
+            kind = error.kind
+            name = kind.name
+            path = tuple(error.instance_path)
+            value = error.instance
+            if name == "required":  # jsonschema-rs reports a dependentRequired as a required too
+                sub = _schema_at(schema, path)
+                if (sub is None or "dependentRequired" in sub or "dependencies" in sub
+                        or kind.property not in as_list(sub.get("required"))):
+                    return None
+                items = _required(path, [kind.property])
+            elif name == "type":
+                items = [_type_error(path, kind.types, value)]
+            elif name == "enum" and len(kind.options) <= 1000:
+                items = [_enum_error(path, kind.options, value)]
+            elif name == "format":
+                items = [_format_error(path, kind.format, value)]
+            elif name == "additionalProperties":
+                sub = _schema_at(schema, path)
+                if sub is None or sub.get("additionalProperties") is not False:
+                    return None
+                items = _unknown_fields(path, list(kind.unexpected), as_dict(sub.get("properties")), value)
+            elif name == "not":
+                items = [_not_error(path)]
+            elif name == "const" and _scalar(kind.expected_value):
+                items = [_const_error(path, kind.expected_value, value)]
+            elif name == "pattern":
+                items = [_pattern_error(path, kind.pattern, value)]
+            elif name in _SIZES:
+                items = [_size_error(path, name, kind.limit, value)]
+            elif name in _BOUNDS and bounds and _scalar(kind.limit):
+                items = [_bound_error(path, name, kind.limit, value)]
+            elif name == "contains":
+                items = [_contains_error(path)]
+            else:
                 return None
-            out += _unknown_fields(path, list(kind.unexpected), as_dict(sub.get("properties")), error.instance)
-        else:
-            return None
+            out += [(item, value) for item in items]
+    except AttributeError:  # a jsonschema-rs whose error kinds name their fields otherwise
+        return None
     return out
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
 
 
 def _schema_at(schema: Any, path: Path) -> dict[str, Any] | None:
@@ -954,21 +999,17 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
     if kind == "format":
         return [_format_error(path, error.validator_value, value)]
     if kind == "pattern":
-        return [SchemaError(path, f"{where} must match the regular expression "
-                                  f"{_show_pattern(str(error.validator_value))}; got {describe_value(value)}")]
+        return [_pattern_error(path, error.validator_value, value)]
     if kind == "uniqueItems":
         return [SchemaError(path, f"{where} {error.message}")]
     bound = error.validator_value
     shown = describe_value(value)
     if kind == "const":
-        return [SchemaError(path, f"{where} must be {_literal(bound)}; got {shown}")]
+        return [_const_error(path, bound, value)]
     if kind in _BOUNDS:
-        return [SchemaError(path, f"{where} must be {_BOUNDS[kind]} {_literal(bound)}; got {shown}")]
+        return [_bound_error(path, kind, bound, value)]
     if kind in _SIZES:
-        noun, measure = _SIZES[kind]
-        size = len(value) if isinstance(value, (str, list, dict)) else 0
-        return [SchemaError(path, f"{where} must have {measure} {bound} {noun}{'s' if bound != 1 else ''}; "
-                                  f"it has {size}")]
+        return [_size_error(path, kind, bound, value)]
     if kind == "multipleOf":
         return [SchemaError(path, f"{where} must be a multiple of {_literal(bound)}; got {shown}")]
     if kind in ("dependentRequired", "dependencies") and isinstance(value, dict) and isinstance(bound, dict):
@@ -984,10 +1025,41 @@ def translate(error: Any, base: Path = ()) -> list[SchemaError]:
     if kind in ("oneOf", "anyOf"):
         return [SchemaError(path, f"{where} matches none of its allowed forms; got {shown}")]
     if kind == "not":
-        return [SchemaError(path, f"{where} has a value or a combination of fields that is not allowed here")]
+        return [_not_error(path)]
     if kind == "contains":
-        return [SchemaError(path, f"{where} has no item of the required form")]
+        return [_contains_error(path)]
     return [SchemaError(path, f"{where} is not valid here (schema keyword {kind})")]
+
+
+# the words of one keyword's error, the same whichever validator found it
+
+
+def _pattern_error(path: Path, pattern: object, value: object) -> SchemaError:
+    return SchemaError(path, f"{_where(path)} must match the regular expression {_show_pattern(str(pattern))}; "
+                             f"got {describe_value(value)}")
+
+
+def _const_error(path: Path, bound: object, value: object) -> SchemaError:
+    return SchemaError(path, f"{_where(path)} must be {_literal(bound)}; got {describe_value(value)}")
+
+
+def _bound_error(path: Path, kind: str, bound: object, value: object) -> SchemaError:
+    return SchemaError(path, f"{_where(path)} must be {_BOUNDS[kind]} {_literal(bound)}; got {describe_value(value)}")
+
+
+def _size_error(path: Path, kind: str, bound: object, value: object) -> SchemaError:
+    noun, measure = _SIZES[kind]
+    size = len(value) if isinstance(value, (str, list, dict)) else 0
+    return SchemaError(path, f"{_where(path)} must have {measure} {bound} {noun}{'s' if bound != 1 else ''}; "
+                             f"it has {size}")
+
+
+def _not_error(path: Path) -> SchemaError:
+    return SchemaError(path, f"{_where(path)} has a value or a combination of fields that is not allowed here")
+
+
+def _contains_error(path: Path) -> SchemaError:
+    return SchemaError(path, f"{_where(path)} has no item of the required form")
 
 
 def _base64_hint(path: Path) -> str:

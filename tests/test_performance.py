@@ -15,7 +15,15 @@ from k8slint.cli import cli
 from k8slint.discovery import discover
 from k8slint.engine import Engine, LintOptions
 from k8slint.model import K8sObject
-from k8slint.validation import SchemaStore, _builtin_validator, default_version, translate, translate_rs, without_nulls
+from k8slint.validation import (
+    SchemaStore,
+    _builtin_validator,
+    default_version,
+    rs_errors,
+    translate,
+    translate_rs,
+    without_nulls,
+)
 
 from .helpers import CORPUS, FIXTURES, ROOT, lint
 
@@ -186,6 +194,41 @@ def test_jsonschema_rs_agrees_with_jsonschema_on_the_real_corpus() -> None:
     before = EXPLAINED[0]
     assert _assert_accelerator_agrees(_objects([str(CORPUS)])) > 1500
     assert EXPLAINED[0] - before > 200  # most invalid objects never reach jsonschema
+
+
+def _assert_policies_agree(objects: list) -> int:  # type: ignore[type-arg]
+    """The schema policies' errors from jsonschema-rs are jsonschema's: same paths, words and values."""
+    from k8slint.policies import _SchemaPolicy
+    from k8slint.registry import REGISTRY
+
+    policies = [r.check for r in REGISTRY if isinstance(r.check, _SchemaPolicy)]
+    assert len(policies) >= 3
+    compared = 0
+    for obj in objects:
+        for policy in policies:
+            validator = policy.validator
+            for _, data, _ in policy._targets(obj):  # noqa: SLF001
+                fast = validator.is_valid_fast(data)
+                if fast is None:
+                    pytest.skip("jsonschema_rs is not installed")
+                if fast:
+                    continue
+                python = sorted((item.path, item.message, repr(error.instance))
+                                for error in validator.py_errors(data) for item in translate(error))
+                rust = rs_errors(validator._rs, data, validator._schema, bounds=True)  # noqa: SLF001
+                assert rust is not None, (obj.file, policy.rule_id)
+                assert sorted((item.path, item.message, repr(value)) for item, value in rust) == python
+                compared += 1
+    return compared
+
+
+def test_policies_agree_with_jsonschema_on_fixtures() -> None:
+    assert _assert_policies_agree(_objects(FIXTURE_DIRS)) > 20
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real-world corpus not found at {CORPUS}")
+def test_policies_agree_with_jsonschema_on_the_real_corpus() -> None:
+    assert _assert_policies_agree(_objects([str(CORPUS)])) > 50
 
 
 def test_benchmark_script_runs(tmp_path: Path) -> None:

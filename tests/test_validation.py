@@ -7,9 +7,11 @@ from jsonschema import Draft202012Validator
 
 from k8slint.validation import (
     UnsupportedVersion,
+    Validator,
     crd_to_json_schema,
     default_version,
     normalize_version,
+    rs_errors,
     supported_versions,
     translate,
 )
@@ -55,7 +57,7 @@ def test_crd_extensions() -> None:
     ]
 
 
-@pytest.mark.parametrize(("schema", "value", "expected"), [
+KEYWORD_CASES = [
     ({"const": "v1"}, "v2", 'x must be "v1"; got the string "v2"'),
     ({"maximum": 10}, 11, "x must be at most 10; got the integer 11"),
     ({"exclusiveMaximum": 10}, 10, "x must be less than 10; got the integer 10"),
@@ -69,8 +71,32 @@ def test_crd_extensions() -> None:
     ({"not": {"required": ["a"]}}, {"a": 1}, "x has a value or a combination of fields that is not allowed here"),
     ({"contains": {"const": 1}}, [2], "x has no item of the required form"),
     ({"type": "object", "required": ["name"]}, {}, "x.name is required but not set"),
-])
+]
+
+
+@pytest.mark.parametrize(("schema", "value", "expected"), KEYWORD_CASES)
 def test_every_keyword_is_worded_for_users(schema: dict, value: object, expected: str) -> None:
     validator = Draft202012Validator({"type": "object", "properties": {"x": schema}})
     messages = [e.message for err in validator.iter_errors({"x": value}) for e in translate(err)]
     assert messages == [expected]
+
+
+#: the keywords a policy's errors are worded from jsonschema-rs's own errors for (the others: jsonschema)
+RS_WORDED = {"type", "enum", "required", "pattern", "const", "minimum", "maximum", "exclusiveMaximum",
+             "minLength", "maxItems", "minProperties", "not", "contains"}
+
+
+@pytest.mark.parametrize(("schema", "value", "expected"), KEYWORD_CASES)
+def test_policy_errors_say_the_same_whichever_validator_finds_them(schema: dict, value: object,
+                                                                    expected: str) -> None:
+    """A schema policy's errors come from jsonschema-rs where its structured errors say enough (no
+    import of jsonschema in most runs), from jsonschema otherwise: the same words and the same value."""
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    wrapped = {"type": "object", "properties": {"x": schema}}
+    rust = rs_errors(jsonschema_rs.Draft202012Validator(wrapped), {"x": value}, wrapped, bounds=True)
+    if set(schema) & RS_WORDED:
+        assert rust is not None, schema
+    if rust is not None:
+        assert [(item.message, found) for item, found in rust] == [(expected, value)]
+    explained = Validator(wrapped, formats=False).explained_values({"x": value})
+    assert [(item.message, found) for item, found in explained] == [(expected, value)]

@@ -33,23 +33,36 @@ _WORK: Callable[[int], Any] | None = None
 
 
 def _chunks(sources: Sequence[Source], jobs: int) -> list[list[Source]]:
-    """Contiguous chunks of similar byte size, several per worker so that they balance."""
+    """Contiguous chunks of sources by byte size (see _bounds)."""
     sizes = []
     for source in sources:
         try:
             sizes.append(max(1, os.path.getsize(source.path)) if source.path else 1)
         except OSError:
             sizes.append(1)
-    target = max(1, sum(sizes) // (jobs * 8))
-    chunks: list[list[Source]] = [[]]
-    weight = 0
-    for source, size in zip(sources, sizes, strict=True):
-        if weight >= target and chunks[-1]:
-            chunks.append([])
-            weight = 0
-        chunks[-1].append(source)
-        weight += size
-    return chunks
+    return [list(sources[start:end]) for start, end in _bounds(sizes, jobs)]
+
+
+def _bounds(weights: Sequence[int], jobs: int) -> list[tuple[int, int]]:
+    """(start, end) of contiguous chunks of items of these weights, largest first: each takes an
+    eighth of what is left for two processes (a 4 x jobs-th part), down to a 32 x jobs-th part of the
+    whole. Processes take the next chunk as they finish, so the last ones are small and nobody waits
+    long for the others at the end (chunks of one size left the parent waiting up to 0.3 s on 20k)."""
+    remaining = sum(weights)
+    smallest = max(1, remaining // (jobs * 32))
+    out: list[tuple[int, int]] = []
+    start = weight = 0
+    target = max(smallest, remaining // (jobs * 4))
+    for i, item in enumerate(weights):
+        if weight >= target and i > start:
+            out.append((start, i))
+            remaining -= weight
+            start, weight = i, 0
+            target = max(smallest, remaining // (jobs * 4))
+        weight += item
+    if start < len(weights):
+        out.append((start, len(weights)))
+    return out
 
 
 def _take(counter: Any, total: int) -> int | None:
@@ -155,8 +168,7 @@ def process_in_workers(engine: Engine, sources: Sequence[Source], lint: bool,
 def check_in_workers(engine: Engine, objects: list[K8sObject], ctx: Context, jobs: int) -> list[Finding]:
     """The run phase's rules over `objects`, in `jobs` processes: contiguous chunks of objects (a
     file's findings are located by parsing it once more, mostly in one process), results in order."""
-    size = max(1, -(-len(objects) // (jobs * 4)))
-    chunks = [objects[i:i + size] for i in range(0, len(objects), size)]
+    chunks = [objects[start:end] for start, end in _bounds([1] * len(objects), jobs)]
     ctx.index.kinds  # noqa: B018  # the index is built once, before the fork: every worker reads it
 
     def work(index: int) -> tuple[list[Finding], set[str]]:

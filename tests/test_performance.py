@@ -48,6 +48,21 @@ def test_jobs_output_is_byte_identical(monkeypatch: pytest.MonkeyPatch, fmt: str
     assert len(outputs[0]) > 10_000
 
 
+@pytest.mark.parametrize("weights", [[1] * 20198, [1] * 3, [], [7], [1, 1, 1, 500, 1, 1] * 300,
+                                     [(i * 7919) % 5000 + 1 for i in range(11235)]])
+def test_chunks_cover_everything_once_and_end_small(weights: list[int]) -> None:
+    """Work is cut into contiguous chunks, largest first, so that no process waits long at the end."""
+    from k8slint.parallel import _bounds
+
+    bounds = _bounds(weights, 2)
+    assert [i for start, end in bounds for i in range(start, end)] == list(range(len(weights)))
+    assert all(end > start for start, end in bounds)
+    if len(weights) > 1000:
+        sizes = [sum(weights[start:end]) for start, end in bounds]
+        assert 16 <= len(bounds) <= 80
+        assert sizes[-1] <= sum(weights) // 32 + max(weights) and sizes[0] >= sum(weights) // 10
+
+
 def test_fixes_are_the_same_whichever_process_resolves_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """The object phase's fixes are resolved by the process that linted the file (a worker, with
     --jobs), on the text it linted (in `k8slint fix`'s later rounds, the fixed text in memory); the

@@ -12,6 +12,8 @@ parent at the end.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import multiprocessing
 import os
 import queue
@@ -165,21 +167,33 @@ def process_in_workers(engine: Engine, sources: Sequence[Source], lint: bool,
     return out
 
 
-def check_in_workers(engine: Engine, objects: list[K8sObject], ctx: Context, jobs: int) -> list[Finding]:
-    """The run phase's rules over `objects`, in `jobs` processes: contiguous chunks of objects (a
-    file's findings are located by parsing it once more, mostly in one process), results in order."""
-    chunks = [objects[start:end] for start, end in _bounds([1] * len(objects), jobs)]
-    ctx.index.kinds  # noqa: B018  # the index is built once, before the fork: every worker reads it
+def check_in_workers(engine: Engine, views: list[list[K8sObject]], contexts: list[Context],
+                     jobs: int) -> list[Finding]:
+    """The run phase's rules over the objects of `views` (each view with its context: the files outside
+    sample folders together, then each file of a sample folder alone), in `jobs` processes. The objects
+    of all views in a row are cut into contiguous chunks; each process builds the index of the small
+    views it meets, the largest view's is built before the fork and shared. A file's findings are
+    located by parsing it once more, mostly in one process. Results in order."""
+    ends = list(itertools.accumulate(len(view) for view in views))
+    bounds = _bounds([1] * ends[-1], jobs)
+    largest = max(range(len(views)), key=lambda v: len(views[v]))
+    contexts[largest].index.kinds  # noqa: B018  # built once, before the fork: every worker reads it
 
     def work(index: int) -> tuple[list[Finding], set[str]]:
         findings: list[Finding] = []
         engine._changed = set()  # the files found changed while this chunk's findings were located
-        engine._check(chunks[index], ctx, "run", findings)
+        start, end = bounds[index]
+        v = bisect.bisect_right(ends, start)
+        while start < end:
+            first = ends[v] - len(views[v])
+            stop = min(end, ends[v])
+            engine._check(views[v][start - first:stop - first], contexts[v], "run", findings)
+            start, v = stop, v + 1
         return findings, engine._changed
 
-    changed = engine._changed  # what earlier views of the run found
+    changed = engine._changed  # what earlier units of the run found
     out: list[Finding] = []
-    for findings, seen in in_workers(len(chunks), work, jobs):
+    for findings, seen in in_workers(len(bounds), work, jobs):
         out.extend(findings)
         changed |= seen
     engine._changed = changed

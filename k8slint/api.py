@@ -75,6 +75,7 @@ def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], No
     merged = RunResult(notices=[*found.notices, *found_crd.notices, *found_context.notices, *notices])
     merged.files.extend(FileReport(name, status="skipped", reason=reason) for name, reason in skipped)
     seen: dict[tuple[str, str, int, int, str], Finding] = {}
+    rendered = any(not unit.plain for unit in units)  # else no finding is matched with another unit's
     rendered_files: dict[str, FileReport] = {}
     for unit in units:
         result = engine.run(unit.sources, (), progress if unit.plain else None, unit.mappers,
@@ -91,9 +92,14 @@ def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], No
             merged.files.extend(result.files)
         else:
             _rendered_reports(unit, result, rendered_files)
-        for finding in [*unit.findings, *result.findings]:
-            if unit.only is not None and os.path.realpath(finding.location.file) not in unit.only:
-                continue
+        found = [*unit.findings, *result.findings]
+        if unit.only is not None:
+            only = unit.only
+            found = [f for f in found if os.path.realpath(f.location.file) in only]
+        if unit.plain and not rendered:  # nothing to match them with: every finding stays
+            merged.findings += found
+            continue
+        for finding in found:
             if not unit.plain:
                 finding.units = (unit.name,)
             key = (finding.rule, finding.location.file, finding.location.line, finding.location.column, finding.path)

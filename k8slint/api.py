@@ -92,14 +92,14 @@ def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], No
             merged.files.extend(result.files)
         else:
             _rendered_reports(unit, result, rendered_files)
-        found = [*unit.findings, *result.findings]
+        reported = [*unit.findings, *result.findings]
         if unit.only is not None:
             only = unit.only
-            found = [f for f in found if os.path.realpath(f.location.file) in only]
+            reported = [f for f in reported if os.path.realpath(f.location.file) in only]
         if unit.plain and not rendered:  # nothing to match them with: every finding stays
-            merged.findings += found
+            merged.findings += reported
             continue
-        for finding in found:
+        for finding in reported:
             if not unit.plain:
                 finding.units = (unit.name,)
             key = (finding.rule, finding.location.file, finding.location.line, finding.location.column, finding.path)

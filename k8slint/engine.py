@@ -282,8 +282,11 @@ class Engine:
         schemas = SchemaStore(self.version, crds)
         schemas.know_order(obj for view in views for obj in view)
         self._changed: set[str] = set()
-        contexts = [Context(ObjectIndex([*view, *context]), schemas, settings, phase="run") for view in views]
-        self._check_run(views, contexts, result.findings)
+
+        def context_of(view: list[K8sObject]) -> Context:  # one view's at a time: each holds an index
+            return Context(ObjectIndex([*view, *context]), schemas, settings, phase="run")
+
+        self._check_run(views, context_of, result.findings)
         for name in sorted(self._changed):
             result.notices.append(Notice(name, "the file changed while k8slint was running: positions of its "
                                          "cross-object findings are unknown (1:1); lint again", True))
@@ -291,19 +294,20 @@ class Engine:
         result.texts = dict(self._texts)
         return result
 
-    def _check_run(self, views: list[list[K8sObject]], contexts: list[Context], findings: list[Finding]) -> None:
-        """The run phase's rules over each view's objects, with its context: in worker processes with
-        --jobs, for a large plain unit (rendered units stay in this process: their mappers read the
-        user's files)."""
+    def _check_run(self, views: list[list[K8sObject]], context_of: Callable[[list[K8sObject]], Context],
+                   findings: list[Finding]) -> None:
+        """The run phase's rules over each view's objects, with the view's context: in worker processes
+        with --jobs, for a large plain unit (rendered units stay in this process: their mappers read
+        the user's files)."""
         if self.options.jobs > 1 and sum(map(len, views)) >= PARALLEL_MIN_OBJECTS and not self._mappers:
             from .parallel import check_in_workers, jobs_for  # (multiprocessing: only for runs that use it)
 
             jobs = jobs_for(self.options.jobs)
             if jobs > 1:
-                findings.extend(check_in_workers(self, views, contexts, jobs))
+                findings.extend(check_in_workers(self, views, context_of, jobs))
                 return
-        for view, ctx in zip(views, contexts, strict=True):
-            self._check(view, ctx, "run", findings)
+        for view in views:
+            self._check(view, context_of(view), "run", findings)
 
     def _comments_of_source(self, file: str) -> FileComments | None:
         """Suppression comments of a file a rendered finding was located in (a template, a patch):

@@ -167,8 +167,8 @@ def process_in_workers(engine: Engine, sources: Sequence[Source], lint: bool,
     return out
 
 
-def check_in_workers(engine: Engine, views: list[list[K8sObject]], contexts: list[Context],
-                     jobs: int) -> list[Finding]:
+def check_in_workers(engine: Engine, views: list[list[K8sObject]],
+                     context_of: Callable[[list[K8sObject]], Context], jobs: int) -> list[Finding]:
     """The run phase's rules over the objects of `views` (each view with its context: the files outside
     sample folders together, then each file of a sample folder alone), in `jobs` processes. The objects
     of all views in a row are cut into contiguous chunks; each process builds the index of the small
@@ -177,7 +177,8 @@ def check_in_workers(engine: Engine, views: list[list[K8sObject]], contexts: lis
     ends = list(itertools.accumulate(len(view) for view in views))
     bounds = _bounds([1] * ends[-1], jobs)
     largest = max(range(len(views)), key=lambda v: len(views[v]))
-    contexts[largest].index.kinds  # noqa: B018  # built once, before the fork: every worker reads it
+    shared = context_of(views[largest])
+    shared.index.kinds  # noqa: B018  # built once, before the fork: every worker reads it
 
     def work(index: int) -> tuple[list[Finding], set[str]]:
         findings: list[Finding] = []
@@ -187,7 +188,8 @@ def check_in_workers(engine: Engine, views: list[list[K8sObject]], contexts: lis
         while start < end:
             first = ends[v] - len(views[v])
             stop = min(end, ends[v])
-            engine._check(views[v][start - first:stop - first], contexts[v], "run", findings)
+            ctx = shared if v == largest else context_of(views[v])  # (dropped after use: memory)
+            engine._check(views[v][start - first:stop - first], ctx, "run", findings)
             start, v = stop, v + 1
         return findings, engine._changed
 

@@ -398,7 +398,10 @@ def rs_validator(schema: Any, formats: bool = True) -> Any:
         import jsonschema_rs
     except ImportError:
         return False
-    bounded = _with_int_bounds(schema) if formats else schema
+    if isinstance(schema, _LazyRsSchema):  # a built-in kind's: its definitions prepared once each
+        bounded = _rs_schema(schema.version, schema.definition, formats)
+    else:
+        bounded = _with_int_bounds(schema) if formats else schema
     options: dict[str, Any] = {"retriever": _refuse_retrieval,
                                "pattern_options": jsonschema_rs.RegexOptions(size_limit=1 << 22,
                                                                              dfa_size_limit=1 << 22)}
@@ -447,7 +450,7 @@ class Validator:
     def is_valid_fast(self, instance: Any) -> bool | None:
         """True/False from jsonschema-rs, None when it is not available."""
         if self._rs is None:
-            self._rs = rs_validator(_resolve_rs_schema(self._rs_schema), self._formats)
+            self._rs = rs_validator(self._rs_schema, self._formats)
         return None if self._rs is False else self._rs.is_valid(instance)
 
     def iter_errors(self, instance: Any) -> Any:
@@ -505,8 +508,11 @@ def _raw_defs(version: str) -> dict[str, Any]:
 _DEF_REF = re.compile(r'"\$ref": "[^"#]*#/\$defs/([^"]+)"')
 
 
-def _rs_schema(version: str, definition: str) -> dict[str, Any]:
-    """One kind's schema for jsonschema-rs: the definitions it reaches, with local refs."""
+def _rs_schema(version: str, definition: str, bounded: bool) -> dict[str, Any]:
+    """One kind's schema for jsonschema-rs: the definitions it reaches, with local refs (and, when
+    `bounded`, the bounds of their int32/int64 formats). Each definition is prepared once per run,
+    whatever the number of kinds that reach it (PodSpec's tree is in a dozen workload kinds)."""
+    prepared = _rs_definitions(version, bounded)
     defs = _raw_defs(version)
     texts: dict[str, str] = {}
     stack = [definition]
@@ -514,11 +520,21 @@ def _rs_schema(version: str, definition: str) -> dict[str, Any]:
         name = stack.pop()
         if name in texts:
             continue
-        texts[name] = json.dumps(defs[name])
-        stack.extend(_DEF_REF.findall(texts[name]))
-    local = [f"{json.dumps(name)}: {_DEF_REF.sub(_local_ref, text)}" for name, text in texts.items()]
-    body = ",".join(local)
+        entry = prepared.get(name)
+        if entry is None:
+            text = json.dumps(_with_int_bounds(defs[name]) if bounded else defs[name])
+            entry = prepared[name] = (_DEF_REF.sub(_local_ref, text), _DEF_REF.findall(text))
+        texts[name] = entry[0]
+        stack.extend(entry[1])
+    body = ",".join(f"{json.dumps(name)}: {text}" for name, text in texts.items())
     return json.loads(f'{{"$ref": "#/$defs/{definition}", "$defs": {{{body}}}}}')
+
+
+@cache
+def _rs_definitions(version: str, bounded: bool) -> dict[str, tuple[str, list[str]]]:
+    """Definitions as prepared for jsonschema-rs (see _rs_schema): the JSON text with local refs, and
+    the definitions it refers to; filled on demand."""
+    return {}
 
 
 def _local_ref(match: re.Match[str]) -> str:
@@ -537,8 +553,6 @@ class _LazyRsSchema:
         self.version, self.definition = version, definition
 
 
-def _resolve_rs_schema(schema: Any) -> Any:
-    return _rs_schema(schema.version, schema.definition) if isinstance(schema, _LazyRsSchema) else schema
 
 
 # --- custom resources ----------------------------------------------------------------------------

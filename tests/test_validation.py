@@ -100,3 +100,18 @@ def test_policy_errors_say_the_same_whichever_validator_finds_them(schema: dict,
         assert [(item.message, found) for item, found in rust] == [(expected, value)]
     explained = Validator(wrapped, formats=False).explained_values({"x": value})
     assert [(item.message, found) for item, found in explained] == [(expected, value)]
+
+
+def test_definitions_prepared_once_give_each_kind_its_whole_schema() -> None:
+    """jsonschema-rs gets each built-in kind's schema put together from definitions prepared once per
+    run (local refs, int32/int64 bounds): the same as bounding the kind's whole schema."""
+    from k8slint.validation import _api, _rs_schema, _with_int_bounds
+
+    version = default_version()
+    names = sorted(set(_api(version).gvks.values()))
+    assert len(names) > 150
+    for name in names:
+        assert _rs_schema(version, name, True) == _with_int_bounds(_rs_schema(version, name, False)), name
+    pod = _rs_schema(version, "io.k8s.api.core.v1.Pod", True)["$defs"]
+    port = pod["io.k8s.api.core.v1.ContainerPort"]["properties"]["containerPort"]
+    assert (port["format"], port["maximum"]) == ("int32", 2**31 - 1)

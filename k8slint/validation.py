@@ -590,31 +590,41 @@ def crd_schema_problems(data: dict[str, Any]) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     for i, version in enumerate(as_list(as_dict(data.get("spec")).get("versions"))):
         root = as_dict(as_dict(as_dict(version).get("schema")).get("openAPIV3Schema"))
-        stack: list[tuple[Path, dict[str, Any]]] = [
-            (("spec", "versions", i, "schema", "openAPIV3Schema"), root)]
+        # each entry: (where, schema), `where` a chain (parent's where, steps): the path of a node is
+        # put together only for the few with a problem (a large CRD has tens of thousands of nodes)
+        stack: list[tuple[Any, dict[str, Any]]] = [((None, ("spec", "versions", i, "schema", "openAPIV3Schema")), root)]
         while stack:
             where, schema = stack.pop()
             kind = schema.get("type")
             if isinstance(kind, str) and kind not in OPENAPI_TYPES:  # not a string: schema-violation
-                out.append(((*where, "type"), f'type "{_short(kind)}" is not supported: use one of '
-                                              + ", ".join(OPENAPI_TYPES)))
+                out.append(((*_chain_path(where), "type"), f'type "{_short(kind)}" is not supported: use one of '
+                                                           + ", ".join(OPENAPI_TYPES)))
             if "pattern" in schema:
                 problem = regex_problem(schema["pattern"])
                 if problem:
-                    out.append(((*where, "pattern"), problem))
+                    out.append(((*_chain_path(where), "pattern"), problem))
             for key in ("properties", "patternProperties"):
-                for name, sub in as_dict(schema.get(key)).items():
-                    if isinstance(sub, dict):
-                        stack.append(((*where, key, name), sub))
+                subs = schema.get(key)
+                if isinstance(subs, dict):
+                    stack.extend(((where, (key, name)), sub) for name, sub in subs.items() if isinstance(sub, dict))
             for key in ("items", "additionalProperties", "not"):
                 if isinstance(schema.get(key), dict):
-                    stack.append(((*where, key), schema[key]))
+                    stack.append(((where, (key,)), schema[key]))
             for key in ("allOf", "anyOf", "oneOf"):
                 for j, sub in enumerate(as_list(schema.get(key))):
                     if isinstance(sub, dict):
-                        stack.append(((*where, key, j), sub))
+                        stack.append(((where, (key, j)), sub))
     out.sort(key=lambda item: [str(p) for p in item[0]])
     return out
+
+
+def _chain_path(where: Any) -> Path:
+    """The path of a chain (parent's chain, steps) of crd_schema_problems."""
+    steps: list[tuple[str | int, ...]] = []
+    while where is not None:
+        where, step = where
+        steps.append(step)
+    return tuple(p for step in reversed(steps) for p in step)
 
 
 def crd_to_json_schema(schema: dict[str, Any], root: bool = False,

@@ -1,9 +1,9 @@
 """Work in processes (`--jobs`): the object phase (files) and the run phase (cross-object rules).
 
 Workers are forked, so they share the parent's rule catalog (user packs included), options and, in
-the run phase, the index of every object, without sending them over. The work is cut into
-contiguous chunks of similar size; the parent and jobs - 1 forked workers take the next chunk from a
-shared counter until none is left, so the parent works too and its own results never cross a
+the run phase, the index of the largest cluster view, without sending them over. The work is cut into
+contiguous chunks, largest first (see _bounds); the parent and jobs - 1 forked workers take the next
+chunk from a shared counter until none is left, so the parent works too and its own results never cross a
 process boundary. Workers send each chunk's results back (findings already located; in the object
 phase also the objects' data for the run phase); the parent puts every chunk at its place, so the
 output is the same as with `--jobs 1`. A chunk a worker did not deliver (it died) is done by the

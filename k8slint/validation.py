@@ -553,8 +553,6 @@ class _LazyRsSchema:
         self.version, self.definition = version, definition
 
 
-
-
 # --- custom resources ----------------------------------------------------------------------------
 
 OPENAPI_TYPES = ("array", "boolean", "integer", "number", "object", "string")

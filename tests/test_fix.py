@@ -540,7 +540,7 @@ def test_many_fixes_in_one_file_stay_linear() -> None:
         text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n" + "".join(
             f"  k{i}: '1'\n" for i in range(count))
         best = float("inf")
-        for _ in range(3):
+        for _ in range(5):
             gc.collect()
             gc.disable()  # the collector's passes scale with the test process's whole heap, not with the input
             try:
@@ -555,7 +555,9 @@ def test_many_fixes_in_one_file_stay_linear() -> None:
         assert len(applied.fixes) == count and applied.error is None
         return best
 
-    assert cost(8000) / cost(2000) < 6
+    # 4x the fixes: about 4x the time if linear, 16x if quadratic; the bound leaves room for a shared,
+    # noisy machine (the best of five runs of 2,000 fixes once took 0.055 s and of 8,000 0.38 s: 7x)
+    assert cost(8000) / cost(2000) < 10
 
 
 def test_fixes_only_in_utf8_text(tmp_path: Path) -> None:

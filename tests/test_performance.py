@@ -6,6 +6,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -31,19 +32,31 @@ FIXTURE_DIRS = sorted(str(p.relative_to(ROOT)) for p in FIXTURES.iterdir()
                       if p.is_dir() and p.name[0] not in "._" and p.name != "hostile")
 
 
+def _force_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes in both phases, however small the run."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
+
+
+def _with_each_jobs(monkeypatch: pytest.MonkeyPatch, command: str, *args: str) -> list[Any]:
+    """The results of `k8slint command --jobs N args` from the repository root, for N = 1 and 2 with
+    workers forced on (each run exits 1: the fixtures have findings)."""
+    _force_workers(monkeypatch)
+    monkeypatch.chdir(ROOT)
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(cli, [command, "--jobs", jobs, *args])
+        assert result.exit_code == 1, result.output[-2000:]
+        outputs.append(result)
+    return outputs
+
+
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "text --show-source", "github", "junit", "gitlab",
                                  "markdown"])
 def test_jobs_output_is_byte_identical(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     """Worker processes (forced on for the small fixture set, in both phases) change nothing in the output."""
-    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
-    monkeypatch.chdir(ROOT)
-    outputs = []
-    for jobs in ("1", "2"):
-        result = CliRunner().invoke(cli, ["lint", "--jobs", jobs, "--format", *fmt.split(), *FIXTURE_DIRS])
-        assert result.exit_code == 1, result.output[-2000:]
-        outputs.append(result.stdout)
+    outputs = [r.stdout for r in _with_each_jobs(monkeypatch, "lint", "--format", *fmt.split(), *FIXTURE_DIRS)]
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 10_000
 
@@ -67,16 +80,8 @@ def test_fixes_are_the_same_whichever_process_resolves_them(monkeypatch: pytest.
     """The object phase's fixes are resolved by the process that linted the file (a worker, with
     --jobs), on the text it linted (in `k8slint fix`'s later rounds, the fixed text in memory); the
     run phase's at the end. Every --jobs gives the same fixes, rounds and remaining findings."""
-    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
-    monkeypatch.chdir(ROOT)
-    outputs = []
-    for jobs in ("1", "2"):
-        result = CliRunner().invoke(cli, ["fix", "--jobs", jobs, "--diff", "--unsafe", "fixtures/fixes",
-                                          "fixtures/tutorials"])
-        assert result.exit_code == 1, result.output[-2000:]
-        outputs.append(result.output)
+    outputs = [r.output for r in _with_each_jobs(monkeypatch, "fix", "--diff", "--unsafe", "fixtures/fixes",
+                                                 "fixtures/tutorials")]
     assert outputs[0] == outputs[1]
     assert outputs[0].count("--- a/") >= 15 and "+  replicas: 3 # expect: schema-violation" in outputs[0]
 
@@ -122,9 +127,7 @@ def test_workers_are_really_used(monkeypatch: pytest.MonkeyPatch) -> None:
 
     calls = []
     real, real_check = parallel.process_in_workers, parallel.check_in_workers
-    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_OBJECTS", 1)
+    _force_workers(monkeypatch)
     monkeypatch.setattr(parallel, "process_in_workers", lambda *a: calls.append("object") or real(*a))
     monkeypatch.setattr(parallel, "check_in_workers", lambda *a: calls.append("run") or real_check(*a))
     found = discover([str(FIXTURES / "examples")])

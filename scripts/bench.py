@@ -130,6 +130,9 @@ def synthetic(docs: int) -> Path | None:
 
 
 ACCEL_OFF = "k8slint lint, accelerator off"
+#: synthetic corpora of more documents than this get at most 3 runs (one run of the seven commands
+#: takes minutes there); smaller ones get --runs, as the noisiest ratios are measured on them
+LONG_CORPUS = 50_000
 SCHEMA_RULES = "schema-violation,unknown-field,unknown-kind,removed-api-version,deprecated-api-version"
 
 
@@ -308,7 +311,8 @@ def main() -> None:
     for docs in filter(None, args.synthetic.split(",")):
         path = synthetic(int(docs))
         if path:
-            bench(f"synthetic, {docs} documents", path, max(1, min(args.runs, 3)), [], rows)
+            runs = args.runs if int(docs) <= LONG_CORPUS else max(1, min(args.runs, 3))
+            bench(f"synthetic, {docs} documents", path, runs, [], rows)
     bench("one small file (pre-commit)", SMALL, args.runs, [], rows)
     if not args.no_rendering:
         bench_rendering(args.runs, rows)

@@ -230,6 +230,12 @@ def test_no_fix_for_aliases_merges_or_rendered_templates(tmp_path: Path) -> None
         "  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: a, image: 'a:1'}]\n")
     findings = [f for f in _findings(tmp_path / "a.yaml") if f["rule"] == "schema-violation"]
     assert len(findings) == 2 and all(f["fix"] is None for f in findings)
+    # the value is plain, but a container reaches it through an alias of the list that holds it
+    (tmp_path / "b.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers:\n  - name: a\n    image: a:1\n"
+        "    ports: &ports\n    - containerPort: '80'\n  - name: b\n    image: b:1\n    ports: *ports\n")
+    findings = [f for f in _findings(tmp_path / "b.yaml") if f["rule"] == "schema-violation"]
+    assert len(findings) == 2 and all(f["fix"] is None for f in findings)
     chart = FIXTURES / "rendering"
     rendered = [f for f in _findings(chart) if f.get("units")]
     assert rendered and all(f["fix"] is None for f in rendered)

@@ -102,6 +102,21 @@ def test_json_findings_put_together_equal_the_encoder() -> None:
     assert len(run.findings) > 500 and len(shapes) >= 6, shapes
 
 
+def test_json_files_put_together_equal_the_encoder() -> None:
+    """Likewise each file's entry (reporters/json.py): linted, skipped with a reason, failed, in a unit
+    of a rendered chart or overlay, names with quotes, control characters and non-ASCII."""
+    from k8slint.engine import FileReport
+    from k8slint.reporters.json import _file, _file_text
+
+    run = lint(*(ROOT / d for d in FIXTURE_DIRS), FIXTURES / "hostile", ROOT / "fixtures" / "rendering" / "repo")
+    reports = [*run.files, FileReport('a "quoted"\\ name\x01 \u00e9\u2028.yaml', objects=3),
+               FileReport("x.yaml", status="skipped", reason="not a manifest"), FileReport("y.yaml", unit="charts/web")]
+    for report in reports:
+        assert _file_text(report) == json.dumps(_file(report), ensure_ascii=False), report
+    assert {r.status for r in reports} >= {"linted", "skipped"} and any(r.error for r in reports)
+    assert any(r.unit for r in run.files)
+
+
 def test_one_small_file_loads_no_more_than_it_needs() -> None:
     """The pre-commit case: the accelerator's documents need no ruamel.yaml, a small run no worker
     processes, a file without fixable findings no fixes module, a run that writes no file neither
@@ -301,3 +316,4 @@ def test_one_file_reached_by_several_names_is_linted_once(tmp_path: Path) -> Non
     assert [s.name for s in found.sources] == [str(tmp_path / "app.yaml")]
     (tmp_path / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
     assert len(discover([str(tmp_path)]).sources) == 2
+

@@ -9,7 +9,7 @@ from json.encoder import encode_basestring as _encode_string  # type: ignore[att
 from typing import IO, Any
 
 from .. import __version__
-from ..engine import RunResult
+from ..engine import FileReport, RunResult
 from ..findings import Finding, ObjectRef, Severity
 
 
@@ -34,17 +34,27 @@ def _summary(result: RunResult) -> dict[str, Any]:
 
 
 def _files(result: RunResult) -> list[dict[str, Any]]:
-    out = []
-    for f in result.files:
-        status = "failed" if f.error else f.status
-        entry: dict[str, Any] = {"file": f.name, "status": status, "objects": f.objects}
-        reason = f.error or f.reason
-        if reason:
-            entry["reason"] = reason
-        if f.unit:
-            entry["unit"] = f.unit
-        out.append(entry)
-    return out
+    return [_file(f) for f in result.files]
+
+
+def _file(f: FileReport) -> dict[str, Any]:
+    status = "failed" if f.error else f.status
+    entry: dict[str, Any] = {"file": f.name, "status": status, "objects": f.objects}
+    reason = f.error or f.reason
+    if reason:
+        entry["reason"] = reason
+    if f.unit:
+        entry["unit"] = f.unit
+    return entry
+
+
+def _file_text(f: FileReport) -> str:
+    """A file's JSON text, the same as `json.dumps(_file(f), ensure_ascii=False)` (a test keeps them
+    equal): a linted file's three fields put together here (json.dumps per file was 0.03-0.05 s of a
+    report of 11,000 files)."""
+    if f.error or f.reason or f.unit or type(f.objects) is not int:
+        return json.dumps(_file(f), ensure_ascii=False)
+    return f'{{"file": {_encode_string(f.name)}, "status": {_encode_string(f.status)}, "objects": {f.objects}}}'
 
 
 def _notices(result: RunResult) -> list[dict[str, Any]]:
@@ -72,7 +82,7 @@ def write(result: RunResult, out: IO[str], verbose: bool = False) -> None:
     out.write('{\n  "tool": ' + dumps(_header(result)) + ",\n")
     _list(out, "findings", map(_Findings().text, result.findings), str)
     out.write(',\n  "summary": ' + dumps(_summary(result)) + ",\n")
-    _list(out, "files", _files(result), dumps)
+    _list(out, "files", result.files, _file_text)
     out.write(",\n")
     _list(out, "notices", _notices(result), dumps)
     out.write("\n}\n")

@@ -569,7 +569,7 @@ class Engine:
         def context_of(rule_id: str) -> Context:
             found = contexts.get(rule_id)
             if found is None:
-                found = contexts[rule_id] = dataclasses.replace(ctx, params=params[rule_id])
+                found = contexts[rule_id] = ctx.with_params(params[rule_id])
             return found
 
         internal = REGISTRY["internal-error"]

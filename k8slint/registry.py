@@ -50,6 +50,11 @@ class Context:
     #: that file's objects), "run" once every object of the run is in the index
     phase: str = "run"
 
+    def with_params(self, params: Mapping[str, Any]) -> Context:
+        """This context for a rule with parameters (dataclasses.replace, made for every such rule of
+        every file, was 1 % of a 20,000-object run; a test keeps the two equal)."""
+        return Context(self.index, self.schemas, self.settings, self.cache, params, self.phase)
+
 
 Check = Callable[[K8sObject, Context], Iterable[Violation]]
 

@@ -317,3 +317,20 @@ def test_one_file_reached_by_several_names_is_linted_once(tmp_path: Path) -> Non
     (tmp_path / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
     assert len(discover([str(tmp_path)]).sources) == 2
 
+
+def test_context_with_params_is_dataclasses_replace() -> None:
+    """Context.with_params builds the rule's context field by field: it must stay what
+    dataclasses.replace makes (a field added to Context and forgotten there fails this)."""
+    import dataclasses
+
+    from k8slint.index import ObjectIndex
+    from k8slint.registry import Context, RunSettings
+    from k8slint.validation import SchemaStore
+
+    ctx = Context(ObjectIndex([]), SchemaStore("1.31", []), RunSettings(closed_world=True), {"memo": 1},
+                  {"old": 1}, phase="object")
+    params = {"minimum": 2}
+    made, expected = ctx.with_params(params), dataclasses.replace(ctx, params=params)
+    for f in dataclasses.fields(Context):
+        assert getattr(made, f.name) is getattr(expected, f.name), f.name
+    assert made.params is params and made.cache is ctx.cache

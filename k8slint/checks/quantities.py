@@ -16,10 +16,18 @@ def _map(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
         yield (*path, key), value
 
 
-def _requirements(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
-    """requests and limits of a ResourceRequirements at `path`."""
-    for part in ("requests", "limits"):
-        yield from _map(data, (*path, part))
+def _entries(mapping: Any, path: Path) -> Iterator[tuple[Path, Any]]:
+    """The entries of `mapping` (found at `path`), when it is a mapping."""
+    if isinstance(mapping, dict):
+        for key, value in mapping.items():
+            yield (*path, key), value
+
+
+def _requirements(resources: Any, path: Path) -> Iterator[tuple[Path, Any]]:
+    """requests and limits of the ResourceRequirements `resources` (found at `path`)."""
+    if isinstance(resources, dict):
+        for part in ("requests", "limits"):
+            yield from _entries(resources.get(part), (*path, part))
 
 
 def _pod_spec_quantities(obj: K8sObject) -> Iterator[tuple[Path, Any]]:
@@ -28,16 +36,17 @@ def _pod_spec_quantities(obj: K8sObject) -> Iterator[tuple[Path, Any]]:
     if spec_path is None or spec is None:
         return
     for group in ("containers", "initContainers", "ephemeralContainers"):
-        for i, _ in enumerate(as_list(spec.get(group))):
-            yield from _requirements(obj.data, (*spec_path, group, i, "resources"))
-    yield from _requirements(obj.data, (*spec_path, "resources"))  # pod-level resources
-    yield from _map(obj.data, (*spec_path, "overhead"))
+        for i, container in enumerate(as_list(spec.get(group))):
+            if isinstance(container, dict):
+                yield from _requirements(container.get("resources"), (*spec_path, group, i, "resources"))
+    yield from _requirements(spec.get("resources"), (*spec_path, "resources"))  # pod-level resources
+    yield from _entries(spec.get("overhead"), (*spec_path, "overhead"))
     for i, volume in enumerate(as_list(spec.get("volumes"))):
         volume = as_dict(volume)
         if "emptyDir" in volume and "sizeLimit" in as_dict(volume["emptyDir"]):
             yield (*spec_path, "volumes", i, "emptyDir", "sizeLimit"), volume["emptyDir"]["sizeLimit"]
-        template = (*spec_path, "volumes", i, "ephemeral", "volumeClaimTemplate", "spec", "resources")
-        yield from _requirements(obj.data, template)
+        template = ("ephemeral", "volumeClaimTemplate", "spec", "resources")
+        yield from _requirements(get_in(volume, template), (*spec_path, "volumes", i, *template))
 
 
 def resource_quantities(obj: K8sObject) -> Iterator[tuple[Path, Any]]:
@@ -46,9 +55,10 @@ def resource_quantities(obj: K8sObject) -> Iterator[tuple[Path, Any]]:
     yield from _pod_spec_quantities(obj)
     if kind == "StatefulSet":
         for i, _ in enumerate(as_list(get_in(obj.data, ("spec", "volumeClaimTemplates")))):
-            yield from _requirements(obj.data, ("spec", "volumeClaimTemplates", i, "spec", "resources"))
+            path = ("spec", "volumeClaimTemplates", i, "spec", "resources")
+            yield from _requirements(get_in(obj.data, path), path)
     elif kind == "PersistentVolumeClaim":
-        yield from _requirements(obj.data, ("spec", "resources"))
+        yield from _requirements(get_in(obj.data, ("spec", "resources")), ("spec", "resources"))
     elif kind == "PersistentVolume":
         yield from _map(obj.data, ("spec", "capacity"))
     elif kind == "ResourceQuota":
@@ -85,6 +95,8 @@ def invalid_quantity(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             continue  # not a string or number at all: schema-violation reports the type
         parsed = parse_quantity(value)
+        if parsed is not None and parsed >= 0:
+            continue
         shown = f'"{value}"' if isinstance(value, str) else repr(value)
         if parsed is None:
             hint = ""

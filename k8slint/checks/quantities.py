@@ -12,8 +12,8 @@ from ..registry import Context, rule
 
 
 def _map(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
-    for key, value in as_dict(get_in(data, path)).items():
-        yield (*path, key), value
+    """The entries of the mapping at `path` in `data`."""
+    return _entries(get_in(data, path), path)
 
 
 def _entries(mapping: Any, path: Path) -> Iterator[tuple[Path, Any]]:

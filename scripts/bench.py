@@ -101,6 +101,17 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Sample:
     return Sample(wall, cpu, usage.ru_maxrss / 1024, foreign)
 
 
+FLOOR = "parse floor: PyYAML C SafeLoader load"
+
+
+def paired(samples: list[Sample], floors: list[Sample]) -> str:
+    """The ratios of each round's run over that round's floor: median (lowest-highest). The machine's
+    speed drifts over minutes; a round's two runs are seconds apart, so their ratio carries less of it
+    than the ratio of the two medians, which may come from different rounds."""
+    ratios = sorted(s.wall / f.wall for s, f in zip(samples, floors, strict=True))
+    return f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+
+
 def median(samples: list[Sample]) -> Sample:
     return Sample(*(statistics.median(getattr(s, f) for s in samples) for f in ("wall", "cpu", "rss_mb", "foreign")))
 
@@ -155,7 +166,7 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
         listing.write("\n".join(files))
     commands: dict[str, list[str]] = {
-        "parse floor: PyYAML C SafeLoader load": [sys.executable, "-c", PYYAML_FLOOR, listing.name],
+        FLOOR: [sys.executable, "-c", PYYAML_FLOOR, listing.name],
         "ruamel C compose (nodes with positions)": [sys.executable, "-c", RUAMEL_COMPOSE, listing.name],
         "k8slint lint (default rules)": [sys.executable, "-m", "k8slint", "lint", "--jobs", "1", "--format",
                                          "json", "--output", os.devnull, *extra, str(target)],
@@ -186,7 +197,7 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
                 "-d", str(target)]
         med["checkov, default checks (1 run)"] = measure(base)
         med["checkov --skip-check CKV2_K8S_* (1 run)"] = measure([*base, "--skip-check", "CKV2_K8S_*"])
-    floor = med["parse floor: PyYAML C SafeLoader load"]
+    floor = med[FLOOR]
     rows.append(f"\n### {name}: {len(files)} files, {size:.1f} MB, median of {runs} runs\n")
     rows.append("| command | wall s | CPU s | peak RSS MB | wall / parse floor | others' load (cores) |")
     rows.append("|---|---:|---:|---:|---:|---:|")
@@ -198,6 +209,11 @@ def bench(name: str, target: Path, runs: int, extra: list[str], rows: list[str],
     rows.append(f"\nk8slint --jobs 1 / parse floor: {lint.wall / floor.wall:.2f}x; default --jobs "
                 f"({os.cpu_count()} cores) / parse floor: {jobs.wall / floor.wall:.2f}x; "
                 f"--jobs 1 / default --jobs: {lint.wall / jobs.wall:.2f}x")
+    if runs > 1:
+        each = (("--jobs 1", "k8slint lint (default rules)"), ("default --jobs", "k8slint lint, default --jobs"))
+        rows.append("per round (each run over the floor measured seconds before it in the same round; median, "
+                    "lowest-highest): " + "; ".join(f"{what} {paired(samples[label], samples[FLOOR])}"
+                                                     for what, label in each))
     for peer in ("checkov, default checks (1 run)", "checkov --skip-check CKV2_K8S_* (1 run)"):
         if peer in med:
             rows.append(f"{peer}: {med[peer].wall:.1f} s = {med[peer].wall / jobs.wall:.0f}x k8slint (default --jobs)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +335,19 @@ def test_context_with_params_is_dataclasses_replace() -> None:
     for f in dataclasses.fields(Context):
         assert getattr(made, f.name) is getattr(expected, f.name), f.name
     assert made.params is params and made.cache is ctx.cache
+
+
+def test_benchmark_pairs_each_round_with_its_own_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-round ratio divides each run by the floor of its own round (not by another round's)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench", bench)  # (its dataclasses look their module up)
+    spec.loader.exec_module(bench)
+    runs = [bench.Sample(w, w, 1.0) for w in (6.0, 9.0, 4.5)]
+    floors = [bench.Sample(w, w, 1.0) for w in (4.0, 6.0, 3.0)]
+    assert bench.paired(runs, floors) == "1.50x (1.50-1.50)"
+    shuffled = [bench.Sample(w, w, 1.0) for w in (4.0, 4.5, 6.0)]  # the medians' ratio: 6.0 / 4.5 = 1.33x
+    assert bench.paired(runs, shuffled) == "1.50x (0.75-2.00)"

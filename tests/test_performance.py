@@ -101,6 +101,11 @@ def test_json_findings_put_together_equal_the_encoder() -> None:
         shapes.add((bool(finding.related), finding.suppression is not None, finding.fix is not None,
                     finding.object is None))
     assert len(run.findings) > 500 and len(shapes) >= 6, shapes
+    from k8slint.findings import ObjectRef
+
+    for ref in (ObjectRef("v1", "ConfigMap", 'a "b"\\ \x01 \u00e9\u2028', None), ObjectRef("v1", "Pod", "", "ns"),
+                ObjectRef("apps/v1", "Deployment", 42, None)):  # type: ignore[arg-type]  # (a name that is no string)
+        assert texts._object(ref) == json.dumps(ref.to_json(), ensure_ascii=False)
 
 
 def test_json_files_put_together_equal_the_encoder() -> None:

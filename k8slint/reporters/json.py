@@ -104,6 +104,16 @@ class _Findings:
             found = self._encoded[value] = _encode_string(value)
         return found
 
+    @staticmethod
+    def _object(ref: ObjectRef) -> str:
+        """An object's text (once per object of the run: 9,000 json.dumps took 0.05 s on 20k)."""
+        if not (type(ref.api_version) is type(ref.kind) is type(ref.name) is str
+                and (ref.namespace is None or type(ref.namespace) is str)):
+            return json.dumps(ref.to_json(), ensure_ascii=False)
+        namespace = "null" if ref.namespace is None else _encode_string(ref.namespace)
+        return (f'{{"apiVersion": {_encode_string(ref.api_version)}, "kind": {_encode_string(ref.kind)}, '
+                f'"name": {_encode_string(ref.name)}, "namespace": {namespace}}}')
+
     def text(self, f: Finding) -> str:
         loc = f.location
         if f.related or f.suppression or f.fix or f.units or type(loc.line) is not int or type(loc.column) is not int:
@@ -114,7 +124,7 @@ class _Findings:
         else:
             obj = self._objects.get(ref)  # type: ignore[assignment]
             if obj is None:
-                obj = self._objects[ref] = json.dumps(ref.to_json(), ensure_ascii=False)
+                obj = self._objects[ref] = self._object(ref)
         string = self._string
         return (f'{{"rule": {string(f.rule)}, "severity": "{f.severity.value}", "message": '
                 f'{_encode_string(f.message)}, "file": {string(loc.file)}, "line": {loc.line!r}, "column": '

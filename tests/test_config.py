@@ -207,6 +207,26 @@ def test_each_suppression_form_is_recorded_not_dropped(tmp_path: Path) -> None:
     assert code == 0 and data["summary"]["suppressed"] == 6
 
 
+def test_an_ignore_annotation_spelled_with_escapes_still_suppresses(tmp_path: Path) -> None:
+    """The annotation is looked for only in files whose text can hold it: written out, or spelled with an
+    escape in a double-quoted key (YAML's `\\x2F`, JSON's `\\/`), which the check must not miss."""
+    config(tmp_path / ".k8slint.yaml", "")
+    escaped = SUPPRESSED.replace("    k8slint.io/ignore", '    "k8slint.io\\x2Fignore"').replace(
+        '"k8slint.io\\x2Fignore"-reason', '"k8slint.io\\x2Fignore-reason"').replace(
+        "{k8slint.io/ignore:", '{"k8slint.io\\u002Fignore":')
+    assert "k8slint.io/ignore" not in escaped and escaped.count("\\") == 3
+    write(tmp_path / "s.yaml", escaped)
+    _, data = report(tmp_path, "s.yaml")
+    assert data["summary"]["suppressed"] == 5 and data["summary"]["warnings"] == 1
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {
+        "name": "p", "annotations": {"k8slint.io/ignore": "missing-liveness-probe"}}, "spec": {"containers": [
+            {"name": "a", "image": "example/app:1.0", "readinessProbe": {"tcpSocket": {"port": 1}}}]}}
+    write(tmp_path / "s.json", json.dumps(pod).replace("/", "\\/"))
+    _, data = report(tmp_path, "s.json")
+    found = [(f["rule"], f["suppressed"]["kind"]) for f in data["findings"]]
+    assert found == [("missing-liveness-probe", "annotation")]
+
+
 # --- baseline --------------------------------------------------------------------------------------
 
 def test_baseline_survives_edits_and_lets_new_findings_through(tmp_path: Path) -> None:

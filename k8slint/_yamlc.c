@@ -13,6 +13,15 @@
  * duplicates: [(key, line, column, first_line, root)] for repeated keys, in the order the Python path
  * reports them (a mapping's own when it ends); root: the key belongs to the document's top mapping.
  *
+ * With spans=True each tuple has a sixth item, the document's node tree for k8slint fix (None for an
+ * empty document): every node a tuple (kind, start, end, style, value) with start and end the character
+ * offsets of its text (anchor and tag included) as libyaml marks them:
+ *
+ *     ("s", start, end, style, text)     a scalar; style '' (plain), "'", '"', '|' or '>'; text as written
+ *                                        once quotes and escapes are read, never resolved
+ *     ("m", start, end, flow, [(key, value), ...])   a mapping (flow: True for {...}), repeated keys kept
+ *     ("q", start, end, flow, [item, ...])           a sequence
+ *
  * Plain scalars that may be null, booleans or numbers are resolved by `plain`, the Python resolver
  * (k8slint.parser._plain), so the YAML 1.1 reading Kubernetes uses is defined in one place; every
  * other plain scalar is a string, as are quoted and block scalars.
@@ -36,6 +45,12 @@
 
 static PyObject *Fallback;  /* the exception that sends a text to the Python path */
 
+/* The kinds and styles of spans mode's nodes: interned once, shared by every node. */
+enum { KIND_SCALAR, KIND_MAPPING, KIND_SEQUENCE, STYLE_PLAIN, STYLE_SINGLE, STYLE_DOUBLE, STYLE_LITERAL, STYLE_FOLDED,
+       NAMES };
+static const char *const NAME_TEXTS[NAMES] = {"s", "m", "q", "", "'", "\"", "|", ">"};
+static PyObject *names[NAMES];
+
 typedef struct {
     PyObject *container;   /* dict or list: owned */
     int is_map;
@@ -47,6 +62,11 @@ typedef struct {
     PyObject *index;       /* mapping: key -> its index in the dict's order, once a key repeats (owned), or NULL */
     PyObject *dups;        /* mapping: its duplicates, reported when it ends (owned), or NULL */
     int start_line, start_col;  /* where the container starts (its position as an item) */
+    /* spans mode only */
+    PyObject *nodes;       /* the children's nodes: (key, value) pairs or items (owned), or NULL */
+    PyObject *key_node;    /* mapping: the node of the key whose value is awaited (owned), or NULL */
+    Py_ssize_t start_index;
+    int flow;
 } Frame;
 
 typedef struct {
@@ -60,6 +80,8 @@ typedef struct {
     PyObject *positions;   /* the current document's positions (owned), or NULL */
     PyObject *duplicates;  /* the current document's duplicates (owned), or NULL */
     PyObject *plain;       /* the resolver (borrowed) */
+    int spans;             /* build the node tree too */
+    PyObject *root_node;   /* spans mode: the current document's root node (owned), or NULL */
 } State;
 
 /* The longest scalar value shared through the interpreter's interned strings. */
@@ -86,6 +108,8 @@ static void clear_frame(Frame *f) {
     Py_CLEAR(f->firsts);
     Py_CLEAR(f->index);
     Py_CLEAR(f->dups);
+    Py_CLEAR(f->nodes);
+    Py_CLEAR(f->key_node);
     PyMem_Free(f->pairs);
     f->pairs = NULL;
     f->npairs = f->cap = 0;
@@ -101,6 +125,7 @@ static void cleanup(State *s) {
     Py_CLEAR(s->root);
     Py_CLEAR(s->positions);
     Py_CLEAR(s->duplicates);
+    Py_CLEAR(s->root_node);
     if (s->parser_ready) {
         yaml_parser_delete(&s->parser);
         s->parser_ready = 0;
@@ -181,9 +206,38 @@ static int repeated_key(State *s, Frame *f, PyObject *key, int line, int col) {
     return 0;
 }
 
+/* Spans mode: a finished node (a new reference, always consumed) joins the container on top of the
+ * stack (paired with its key's node in a mapping), or becomes the document's root node. */
+static int attach_node(State *s, PyObject *node) {
+    if (s->depth == 0) {
+        Py_XSETREF(s->root_node, node);
+        return 0;
+    }
+    Frame *top = &s->stack[s->depth - 1];
+    PyObject *item = node;
+    if (top->is_map) {
+        if (top->key_node == NULL) {
+            Py_DECREF(node);
+            PyErr_SetString(PyExc_RuntimeError, "k8slint._yamlc: a value node without its key's");
+            return -1;
+        }
+        item = PyTuple_Pack(2, top->key_node, node);
+        Py_DECREF(node);
+        Py_CLEAR(top->key_node);
+        if (item == NULL) return -1;
+    }
+    int failed = PyList_Append(top->nodes, item);
+    Py_DECREF(item);
+    return failed;
+}
+
 /* Attach a finished value (a new reference, always consumed) to the container on top of the stack,
- * or make it the document's root. */
-static int attach(State *s, PyObject *value, int line, int col) {
+ * or make it the document's root; in spans mode its node (a new reference, always consumed) too. */
+static int attach(State *s, PyObject *value, int line, int col, PyObject *node) {
+    if (node != NULL && attach_node(s, node) < 0) {
+        Py_DECREF(value);
+        return -1;
+    }
     if (s->depth == 0) {
         Py_XSETREF(s->root, value);
         s->root_line = line;
@@ -263,23 +317,50 @@ static int is_nonspecific(const yaml_char_t *tag) {
     return tag == NULL || (tag[0] == '!' && tag[1] == '\0');
 }
 
-static int open_container(State *s, int is_map, int line, int col) {
+static int open_container(State *s, int is_map, yaml_event_t *event) {
     if (s->depth >= MAX_DEPTH) return fallback("nesting deeper than the limit");
     Frame *top = s->depth ? &s->stack[s->depth - 1] : NULL;
     if (top && top->is_map && top->key == NULL) return fallback("a key that is not a scalar");
     Frame *f = &s->stack[s->depth];
     memset(f, 0, sizeof(Frame));
+    s->depth++;  /* the frame is the stack's from here: cleanup() frees what it holds */
     f->container = is_map ? PyDict_New() : PyList_New(0);
     if (f->container == NULL) return -1;
     f->is_map = is_map;
-    f->start_line = line;
-    f->start_col = col;
-    s->depth++;
+    f->start_line = (int)event->start_mark.line;
+    f->start_col = (int)event->start_mark.column;
+    if (s->spans) {
+        f->nodes = PyList_New(0);
+        if (f->nodes == NULL) return -1;
+        f->start_index = (Py_ssize_t)event->start_mark.index;
+        f->flow = is_map ? event->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                         : event->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+    }
     return 0;
 }
 
-/* The container on top ends: record its positions and duplicates, then attach it. */
-static int close_container(State *s) {
+/* Spans mode: a node (kind, start, end, style, value); new references to the five. */
+static PyObject *new_node(PyObject *kind, Py_ssize_t start, Py_ssize_t end, PyObject *style, PyObject *value) {
+    PyObject *node = PyTuple_New(5);
+    if (node == NULL) return NULL;
+    PyObject *first = PyLong_FromSsize_t(start);
+    PyObject *last = first == NULL ? NULL : PyLong_FromSsize_t(end);
+    if (last == NULL) {
+        Py_XDECREF(first);
+        Py_DECREF(node);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(node, 0, Py_NewRef(kind));
+    PyTuple_SET_ITEM(node, 1, first);
+    PyTuple_SET_ITEM(node, 2, last);
+    PyTuple_SET_ITEM(node, 3, Py_NewRef(style));
+    PyTuple_SET_ITEM(node, 4, Py_NewRef(value));
+    return node;
+}
+
+/* The container on top ends (at `end`, the offset after its end event): record its positions and
+ * duplicates, then attach it. */
+static int close_container(State *s, Py_ssize_t end) {
     Frame *f = &s->stack[s->depth - 1];
     PyObject *keys = NULL;
     if (f->is_map) {
@@ -316,12 +397,32 @@ static int close_container(State *s) {
             if (PyList_Append(s->duplicates, PyList_GET_ITEM(f->dups, i)) < 0) return -1;
         }
     }
+    PyObject *node = NULL;
+    if (s->spans) {
+        node = new_node(names[f->is_map ? KIND_MAPPING : KIND_SEQUENCE], f->start_index, end,
+                        f->flow ? Py_True : Py_False, f->nodes);
+        if (node == NULL) return -1;
+    }
     PyObject *container = f->container;  /* the frame's reference moves to attach() */
     f->container = NULL;
     int line = f->start_line, col = f->start_col;
     clear_frame(f);
     s->depth--;
-    return attach(s, container, line, col);
+    return attach(s, container, line, col, node);
+}
+
+/* Spans mode: a scalar's node, its text as written (quotes and escapes read). */
+static PyObject *scalar_node(yaml_event_t *event, PyObject *text) {
+    int style;
+    switch (event->data.scalar.style) {
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = STYLE_SINGLE; break;
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = STYLE_DOUBLE; break;
+    case YAML_LITERAL_SCALAR_STYLE: style = STYLE_LITERAL; break;
+    case YAML_FOLDED_SCALAR_STYLE: style = STYLE_FOLDED; break;
+    default: style = STYLE_PLAIN; break;
+    }
+    return new_node(names[KIND_SCALAR], (Py_ssize_t)event->start_mark.index, (Py_ssize_t)event->end_mark.index,
+                    names[style], text);
 }
 
 static int scalar(State *s, yaml_event_t *event, int line, int col) {
@@ -338,10 +439,12 @@ static int scalar(State *s, yaml_event_t *event, int line, int col) {
         top->key = key;
         top->key_line = line;
         top->key_col = col;
+        if (s->spans && (top->key_node = scalar_node(event, key)) == NULL) return -1;
         return 0;
     }
     PyObject *value;
-    if (event->data.scalar.plain_implicit && event->data.scalar.tag == NULL)
+    int resolved = event->data.scalar.plain_implicit && event->data.scalar.tag == NULL;
+    if (resolved)
         value = plain_scalar(s, text, length);
     else
         value = decode(text, length);
@@ -349,19 +452,37 @@ static int scalar(State *s, yaml_event_t *event, int line, int col) {
     /* Short strings are shared (`TCP`, `Always`, label values): objects repeat them, and a large run
        keeps their data until its end. Interned strings are freed like any other. */
     if (PyUnicode_CheckExact(value) && PyUnicode_GET_LENGTH(value) <= MAX_SHARED) PyUnicode_InternInPlace(&value);
-    return attach(s, value, line, col);
+    PyObject *node = NULL;
+    if (s->spans) {
+        PyObject *written = resolved ? decode(text, length) : Py_NewRef(value);
+        if (written != NULL) {
+            node = scalar_node(event, written);
+            Py_DECREF(written);
+        }
+        if (node == NULL) {
+            Py_DECREF(value);
+            return -1;
+        }
+    }
+    return attach(s, value, line, col, node);
 }
 
 static int end_document(State *s) {
     if (s->depth != 0) return fallback("an unfinished document");
     PyObject *root = s->root ? s->root : Py_None;
-    PyObject *doc = Py_BuildValue("(OiiOO)", root, s->root_line, s->root_col, s->positions, s->duplicates);
+    PyObject *doc;
+    if (s->spans)
+        doc = Py_BuildValue("(OiiOOO)", root, s->root_line, s->root_col, s->positions, s->duplicates,
+                            s->root_node ? s->root_node : Py_None);
+    else
+        doc = Py_BuildValue("(OiiOO)", root, s->root_line, s->root_col, s->positions, s->duplicates);
     if (doc == NULL) return -1;
     int failed = PyList_Append(s->docs, doc);
     Py_DECREF(doc);
     Py_CLEAR(s->root);
     Py_CLEAR(s->positions);
     Py_CLEAR(s->duplicates);
+    Py_CLEAR(s->root_node);
     return failed;
 }
 
@@ -374,6 +495,7 @@ static int handle(State *s, yaml_event_t *event) {
         return 0;
     case YAML_DOCUMENT_START_EVENT:
         Py_CLEAR(s->root);
+        Py_CLEAR(s->root_node);
         Py_XSETREF(s->positions, PyDict_New());
         Py_XSETREF(s->duplicates, PyList_New(0));
         if (s->positions == NULL || s->duplicates == NULL) return -1;
@@ -385,20 +507,21 @@ static int handle(State *s, yaml_event_t *event) {
     case YAML_SCALAR_EVENT:
         return scalar(s, event, line, col);
     case YAML_SEQUENCE_START_EVENT:
-        return open_container(s, 0, line, col);
+        return open_container(s, 0, event);
     case YAML_MAPPING_START_EVENT:
-        return open_container(s, 1, line, col);
+        return open_container(s, 1, event);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
         if (s->depth == 0) return fallback("an end without a start");
-        return close_container(s);
+        return close_container(s, (Py_ssize_t)event->end_mark.index);
     }
     return fallback("an unknown event");
 }
 
 static PyObject *compose(PyObject *module, PyObject *args) {
     PyObject *text, *plain;
-    if (!PyArg_ParseTuple(args, "UO:compose", &text, &plain)) return NULL;
+    int spans = 0;
+    if (!PyArg_ParseTuple(args, "UO|p:compose", &text, &plain, &spans)) return NULL;
     Py_ssize_t size;
     const char *buffer = PyUnicode_AsUTF8AndSize(text, &size);
     if (buffer == NULL) {  /* lone surrogates (undecodable bytes of the file): the Python path decides */
@@ -409,6 +532,7 @@ static PyObject *compose(PyObject *module, PyObject *args) {
     State s;
     memset(&s, 0, sizeof(State));
     s.plain = plain;
+    s.spans = spans;
     s.stack = PyMem_Calloc(MAX_DEPTH + 1, sizeof(Frame));
     s.docs = PyList_New(0);
     if (s.stack == NULL || s.docs == NULL) {
@@ -445,7 +569,8 @@ fail:
 
 static PyMethodDef methods[] = {
     {"compose", compose, METH_VARARGS,
-     "compose(text, plain) -> [(data, root_line, root_column, positions, duplicates)]; raises Fallback."},
+     "compose(text, plain, spans=False) -> [(data, root_line, root_column, positions, duplicates[, root node])]; "
+     "raises Fallback."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -456,6 +581,12 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC PyInit__yamlc(void) {
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) return NULL;
+    for (int i = 0; i < NAMES; i++) {
+        if (names[i] == NULL && (names[i] = PyUnicode_InternFromString(NAME_TEXTS[i])) == NULL) {
+            Py_DECREF(module);
+            return NULL;
+        }
+    }
     Fallback = PyErr_NewException("k8slint._yamlc.Fallback", NULL, NULL);
     if (Fallback == NULL || PyModule_AddObjectRef(module, "Fallback", Fallback) < 0) {
         Py_XDECREF(Fallback);

@@ -176,6 +176,7 @@ class Document:
     _keys: dict[int, dict[str, tuple[Node, Node]]] | None = None  # large mappings' keys, indexed on demand
     positions: Positions | None = None  # from the accelerator, when `node` is None
     _fast_keys: dict[int, dict[Any, int]] | None = None  # large mappings' key indexes (accelerator)
+    spans: Any = None  # parse(spans=True) through the accelerator: the node tree of k8slint/_yamlc.c
 
     def position(self, mark: Any) -> tuple[int, int]:
         if self.textmap is None:
@@ -375,11 +376,12 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     return len(lines), col
 
 
-def parse(text: str, source: str, accelerate: bool = True) -> ParseResult:
+def parse(text: str, source: str, accelerate: bool = True, spans: bool = False) -> ParseResult:
     """Parse a (multi-document) YAML or JSON text whose line breaks are LF (see `decode_documents`).
 
     A syntax error does not hide the other documents of the stream: when the whole stream does not
-    compose, it is split at its document markers and each document is parsed on its own.
+    compose, it is split at its document markers and each document is parsed on its own. With spans,
+    every document has a node tree for k8slint fix (see `node_tree`).
     """
     if "\r" in text or text.startswith("\ufeff"):
         text = _normalize(text)
@@ -387,7 +389,7 @@ def parse(text: str, source: str, accelerate: bool = True) -> ParseResult:
     textmap = TextMap(text)
     if accelerate and _ACCELERATOR is not None and not textmap.odd and "k8slint:" not in text:
         try:
-            composed = _ACCELERATOR.compose(text, _plain)
+            composed = _ACCELERATOR.compose(text, _plain, spans)
         except _ACCELERATOR.Fallback:
             pass  # anything unusual: the Python path below, the reference
         else:
@@ -451,10 +453,11 @@ def _restore_colons(nodes: list[Node]) -> None:
             stack.extend(node.value)
 
 
-def _fast_documents(composed: list[tuple[Any, int, int, dict[int, Any], list[Any]]], source: str,
-                    result: ParseResult) -> None:
-    """The accelerator's documents: data, positions and duplicate keys, as the Python path makes them."""
-    for data, line, col, positions, dups in composed:
+def _fast_documents(composed: list[tuple[Any, ...]], source: str, result: ParseResult) -> None:
+    """The accelerator's documents: data, positions and duplicate keys, as the Python path makes them
+    (and their node trees, with spans)."""
+    for entry in composed:
+        data, line, col, positions, dups = entry[:5]
         at_root = [d for d in dups if d[4]]
         pasted = {"apiVersion", "kind"} <= {d[0] for d in at_root}
         for key, key_line, key_col, first_line, root in dups:
@@ -468,7 +471,50 @@ def _fast_documents(composed: list[tuple[Any, int, int, dict[int, Any], list[Any
         if data is None:  # empty or comment-only document
             continue
         result.documents.append(Document(source, len(result.documents), data, None,
-                                         positions=Positions(line, col, positions)))
+                                         positions=Positions(line, col, positions),
+                                         spans=entry[5] if len(entry) > 5 else None))
+
+
+#: The kinds of the nodes of `node_tree`.
+SCALAR, MAPPING, SEQUENCE = "s", "m", "q"
+
+
+def node_tree(doc: Document) -> Any:
+    """The document's nodes as k8slint fix reads them (`parse(spans=True)`): each a tuple (kind, start,
+    end, style, value), start and end character offsets in the whole text, anchor and tag included:
+    (SCALAR, start, end, style, text) with style '' (plain), "'", '"', '|' or '>' and the text as
+    written; (MAPPING, start, end, flow, [(key, value), ...]) with repeated keys kept; (SEQUENCE, start,
+    end, flow, [item, ...]). From the accelerator as it parsed; from the Python path's node tree
+    otherwise, with aliases sharing their anchor's tuple (as they share its node). None for a document
+    without nodes."""
+    if doc.spans is not None or doc.node is None:
+        return doc.spans
+    base = doc.base
+    done: dict[int, tuple[Any, ...]] = {}
+    collections: list[Any] = []
+    stack: list[Any] = [doc.node]  # (ruamel's Node type has no `style`)
+    while stack:  # each node once (aliases share it, even their own ancestor's), without recursion
+        node = stack.pop()
+        if id(node) in done:
+            continue
+        cls = node.__class__
+        start, end = base + node.start_mark.index, base + node.end_mark.index
+        if cls is ScalarNode:
+            done[id(node)] = (SCALAR, start, end, node.style or "", node.value)
+            continue
+        done[id(node)] = (MAPPING if cls is MappingNode else SEQUENCE, start, end, bool(node.flow_style), [])
+        collections.append(node)
+        if cls is MappingNode:
+            stack.extend(n for pair in node.value for n in pair)
+        else:
+            stack.extend(node.value)
+    for node in collections:  # then the children of each, once every node has its tuple
+        children = done[id(node)][4]
+        if node.__class__ is MappingNode:
+            children.extend((done[id(k)], done[id(v)]) for k, v in node.value)
+        else:
+            children.extend(done[id(item)] for item in node.value)
+    return done[id(doc.node)]
 
 
 def _directives_only(chunk: str) -> bool:

@@ -55,8 +55,30 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]
             yield from _paths(item, (*prefix, i))
 
 
+def _flat(tree: Any) -> list[Any]:
+    """A node tree of parser.node_tree as a flat list, without recursion (documents nest deep), a node
+    reached again (an alias) as the number of its first visit (an alias bomb is not expanded)."""
+    out: list[Any] = []
+    seen: dict[int, int] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            out.append(("alias", seen[id(node)]))
+            continue
+        seen[id(node)] = len(out)
+        if node is None or node[0] == parser.SCALAR:
+            out.append(node)
+            continue
+        children = [n for pair in node[4] for n in pair] if node[0] == parser.MAPPING else node[4]
+        out.append((*node[:4], len(node[4])))
+        stack.extend(reversed(children))
+    return out
+
+
 def compare(text: str, name: str = "x.yaml") -> bool:
-    """Assert that both parsers agree on `text`; True when the accelerator took it (no fallback)."""
+    """Assert that both parsers agree on `text`; True when the accelerator took it (no fallback). With
+    spans (k8slint fix), the accelerator's node trees are the Python path's, offset for offset."""
     fast, slow = parse(text, name), parse(text, name, accelerate=False)
     assert [(p.rule, p.line, p.column, p.message) for p in fast.problems] == \
         [(p.rule, p.line, p.column, p.message) for p in slow.problems], name
@@ -65,6 +87,12 @@ def compare(text: str, name: str = "x.yaml") -> bool:
         assert a.index == b.index and _same(a.data, b.data), name
         for path in _paths(b.data):
             assert a.locate(path) == b.locate(path), (name, path)
+    spanned = parse(text, name, spans=True)
+    assert len(spanned.documents) == len(slow.documents), name
+    for a, b in zip(spanned.documents, slow.documents, strict=True):
+        assert a.index == b.index and _same(a.data, b.data), name
+        assert (a.spans is not None) == (a.node is None), name  # from the accelerator, or the Python path's nodes
+        assert _flat(parser.node_tree(a)) == _flat(parser.node_tree(b)), name
     return any(d.node is None for d in fast.documents)
 
 

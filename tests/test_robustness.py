@@ -554,7 +554,10 @@ def test_d07_many_documents_in_one_file_is_linear(tmp_path: Path) -> None:
         small, large = many(5000, broken), many(20000, broken)
         assert lint(large).objects == 20000 - broken
         ratio = best_time(lambda big=large: lint(big)) / best_time(lambda few=small: lint(few))
-        assert ratio < 6, (broken, ratio)
+        # 8x, not the 6x of the other tests: a file's documents stay in memory until the file is done, so
+        # the large file touches fresh pages the small one reuses (4.8-5.1x alone, 6.2x once in a full
+        # run); a quadratic step would still be 16x (cProfile: every function here scales 3.6x)
+        assert ratio < 8, (broken, ratio)
 
 
 def test_d08_locating_many_findings_in_one_mapping_is_linear(tmp_path: Path) -> None:

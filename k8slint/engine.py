@@ -46,7 +46,7 @@ from .model import K8sObject, folder_of
 from .parser import Document, Problem, decode_documents, editable_encoding, parse
 from .registry import REGISTRY, Check, Context, Rule, RunSettings
 from .safeio import ReadError, read_file
-from .suppress import ALL, IGNORE, FileComments, Mention, Suppression, annotation_suppressions, parse_comments
+from .suppress import ALL, FileComments, Mention, Suppression, annotation_suppressions, may_hold_ignore, parse_comments
 from .validation import DEFERRED_STATES, SchemaStore, default_version, describe_value
 
 if TYPE_CHECKING:
@@ -442,8 +442,7 @@ class Engine:
             for mention in mentions:
                 mention.file = source.name
             ctx = Context(ObjectIndex(objects), schemas, self.options.settings, phase="object")
-            # the ignore annotation is in the text as written, or spelled with an escape (`\x2F`, JSON's `\/`)
-            annotated = IGNORE in text or "\\" in text
+            annotated = may_hold_ignore(text)
             for obj in objects:
                 suppressed, found = annotation_suppressions(obj) if annotated else ({}, ())
                 obj.suppressions = suppressed  # type: ignore[attr-defined]

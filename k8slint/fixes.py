@@ -217,13 +217,13 @@ class Resolver:
         parent, key_node, node = self._walk(doc, op.path)
         if op.kind == "rename":
             keys = self._pairs(parent) if parent is not None and parent[_KIND] == MAPPING else {op.value: []}
-            if key_node is None or op.value in keys or "<<" in keys or self._token(doc, key_node)[:1] in ("&", "!"):
+            if key_node is None or op.value in keys or "<<" in keys or self._token(key_node)[:1] in ("&", "!"):
                 raise _NoFix  # taken, perhaps through a merge key; or an anchored or tagged key
-            return [self._replace(doc, key_node, _key_token(op.value, key_node, self.json))], op
+            return [self._replace(key_node, _key_token(op.value, key_node, self.json))], op
         if node[_KIND] != SCALAR or node[_STYLE] in ("|", ">"):
             raise _NoFix
         current = get_in(doc.data, op.path)  # None where the data has no such path: then no fix below
-        token = self._token(doc, node)
+        token = self._token(node)
         if token[:1] in ("&", "!"):
             raise _NoFix  # an anchor or a tag: not a plain literal
         end = node[_END]
@@ -234,7 +234,7 @@ class Resolver:
             plain = node[_STYLE] == "" and token and "\n" not in token
             if not plain or isinstance(current, str) or current is None:
                 raise _NoFix
-            return [self._replace(doc, node, quoted(token))], Op("set", op.path, token, old=current)
+            return [self._replace(node, quoted(token))], Op("set", op.path, token, old=current)
         if op.kind == "unquote":
             text = op.text if op.text is not None else node[_VALUE]
             if node[_STYLE] not in ('"', "'") or not isinstance(current, str):
@@ -242,7 +242,7 @@ class Resolver:
             read = _plain(text)
             if read != op.value or type(read) is not type(op.value):
                 raise _NoFix
-            return [self._replace(doc, node, text)], Op("set", op.path, op.value, old=current)
+            return [self._replace(node, text)], Op("set", op.path, op.value, old=current)
         if op.kind == "set":
             if current != op.old or type(current) is not type(op.old):
                 raise _NoFix
@@ -251,7 +251,7 @@ class Resolver:
                 text = "'" + op.value.replace("'", "''") + "'"
             elif node[_STYLE] == '"' and isinstance(op.value, str):
                 text = json.dumps(op.value, ensure_ascii=False)
-            return [self._replace(doc, node, text)], op
+            return [self._replace(node, text)], op
         raise _NoFix
 
     def _aliased(self, doc: Document) -> set[int]:
@@ -306,10 +306,10 @@ class Resolver:
                     found.setdefault(knode[_VALUE], []).append((knode, vnode))
         return found
 
-    def _token(self, doc: Document, node: Node) -> str:
+    def _token(self, node: Node) -> str:
         return self.text[node[_START]:node[_END]]
 
-    def _replace(self, doc: Document, node: Node, text: str) -> Edit:
+    def _replace(self, node: Node, text: str) -> Edit:
         return self.lines.edit(node[_START], node[_END], text)
 
     def _insert(self, doc: Document, op: Op) -> Edit:

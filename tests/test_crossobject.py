@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k8slint.checks.nearmiss import close, distance
+from k8slint.checks.nearmiss import _all_close, _compare, close, distance, map_requirements
 
 from .helpers import CORPUS, FIXTURES, lint
 from .test_config import config, invoke, report, write
@@ -91,6 +91,24 @@ def test_bit_parallel_distance_equals_the_table_on_every_short_pair() -> None:
 @given(st.text(alphabet="ab-1é", max_size=30), st.text(alphabet="ab-1é", max_size=30), st.integers(0, 12))
 def test_bit_parallel_distance_equals_the_table(a: str, b: str, limit: int) -> None:
     assert distance(a, b, limit) == _table_distance(a, b, limit)
+
+
+_LABEL_VALUES = st.sampled_from(["web", "webapp", "wbe", "Web", "api", "db", "1", 1, True, "true", None])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.sampled_from(["app", "tier", "role"]), _LABEL_VALUES, min_size=1),
+       st.dictionaries(st.sampled_from(["app", "tier", "role", "x"]), _LABEL_VALUES))
+def test_key_value_selector_compared_inline_as_by_its_requirements(selector: dict[str, object],
+                                                                   labels: dict[str, object]) -> None:
+    """The near-miss loop's inline comparison of a key=value selector (`_compare`) gives what the
+    requirements say one by one: the unmet count, whether each unmet one has a close value, whether any
+    key is there."""
+    requirements = map_requirements(selector)
+    missed = [r for r in requirements if not r.satisfied(labels)]
+    pairs = [(r.key, r.values[0]) for r in requirements]
+    expected = (len(missed), bool(missed) and _all_close(missed, labels), any(r.key in labels for r in requirements))
+    assert _compare(pairs, labels) == expected
 
 
 def test_open_world_silence_and_closed_world_report(tmp_path: Path) -> None:

@@ -154,6 +154,41 @@ def _serves(template: K8sObject, ports: Sequence[str]) -> bool:
     return all(port in declared for port in ports)
 
 
+#: A key the labels do not have (a label's value may be null).
+_ABSENT = object()
+
+
+def _compare(pairs: list[tuple[str, str]], labels: dict[str, Any]) -> tuple[int, bool, bool]:
+    """Key=value requirements against pod labels: how many are unmet, whether each unmet one is a key of
+    the labels with a close value, whether any key is there at all. (One loop without generators: it
+    meets every pod template near a selector that matches nothing.)"""
+    unmet = 0
+    far = present = False  # far: an unmet requirement whose key is absent or whose value is not close
+    for key, value in pairs:
+        have = labels.get(key, _ABSENT)
+        if have is _ABSENT:
+            unmet += 1
+            far = True
+            continue
+        present = True
+        have = str(have)
+        if have != value:
+            unmet += 1
+            far = far or not close(value, have)
+    return unmet, unmet > 0 and not far, present
+
+
+def _all_close(unmet: list[Requirement], labels: dict[str, Any]) -> bool:
+    """Whether each unmet requirement is `In`, on a key of the labels whose value is close to one it asks for."""
+    for r in unmet:
+        if r.op != "In" or r.key not in labels:
+            return False
+        have = str(labels[r.key])
+        if not any(close(v, have) for v in r.values):
+            return False
+    return True
+
+
 def _labels(template: K8sObject, keys: Iterable[str]) -> str:
     labels = template.pod_labels() or {}
     shown = [f"{k}={labels[k]}" for k in keys if k in labels]
@@ -198,19 +233,23 @@ def selector_near_miss(index: ObjectIndex, obj: K8sObject, requirements: list[Re
     best: tuple[int, K8sObject] | None = None
     candidates: list[tuple[int, K8sObject]] = []
     keys = [r.key for r in requirements]
+    several = len(requirements) >= 2
+    pairs = [(r.key, r.values[0]) for r in requirements if r.op == "In" and len(r.values) == 1]
+    plain = len(pairs) == len(requirements)  # key=value only (a Service's selector, matchLabels)
     for template in _pool(index, obj):
         labels = template.pod_labels() or {}
-        unmet = [r for r in requirements if not r.satisfied(labels)]
+        if plain:
+            unmet, near, present = _compare(pairs, labels)
+            if not present:
+                continue  # none of the keys: not even a near miss
+        else:
+            missed = [r for r in requirements if not r.satisfied(labels)]
+            unmet, near = len(missed), _all_close(missed, labels)
         if not unmet:
             continue
-        score = 0
-        if len(unmet) == 1 and len(requirements) >= 2:
+        score = 3 if near else 2 if unmet == 1 and several else 0
+        if named_ports and score < 2 and all(k in labels for k in keys) and _serves(template, named_ports):
             score = 2
-        if all(r.op == "In" and r.key in labels and any(close(v, str(labels[r.key])) for v in r.values)
-               for r in unmet):
-            score = 3
-        if named_ports and all(k in labels for k in keys) and _serves(template, named_ports):
-            score = max(score, 2)
         if score == 2 and _claimed(index, obj, template):
             continue  # one label off from a template that has its own, matching selector elsewhere
         if score:

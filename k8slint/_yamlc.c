@@ -31,9 +31,9 @@
  * key that is not a scalar, nesting deeper than MAX_DEPTH, text that is not valid UTF-8.
  *
  * Safety: the parser reads untrusted text. There is no recursion (an explicit stack of at most
- * MAX_DEPTH frames), every allocation is checked, every reference is owned by exactly one place
- * (a frame, the document's result, or a local released before the next event), and every exit path
- * goes through cleanup().
+ * MAX_DEPTH frames, grown as documents nest), every allocation is checked, every reference is owned
+ * by exactly one place (a frame, the document's result, a slot of the cache of short scalars, or a
+ * local released before the next event), and every exit path goes through cleanup().
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -72,8 +72,8 @@ typedef struct {
 typedef struct {
     yaml_parser_t parser;
     int parser_ready;
-    Frame *stack;
-    int depth;
+    Frame *stack;          /* frames [0, depth) are open; room for `capacity` */
+    int depth, capacity;
     PyObject *docs;        /* the result (owned) */
     PyObject *root;        /* the current document's root value (owned), or NULL */
     int root_line, root_col;
@@ -253,12 +253,12 @@ static int attach(State *s, PyObject *value, int line, int col, PyObject *node) 
             PyErr_SetString(PyExc_RuntimeError, "k8slint._yamlc: a value without its key");
             return -1;
         }
-        int present = PyDict_Contains(top->container, key);
-        if (present < 0) {
-            Py_DECREF(value);
-            return -1;
-        }
-        failed = PyDict_SetItem(top->container, key, value);
+        /* one lookup for a new key (the dict grows); a repeated key keeps its place in the dict's
+           order, and the later value replaces the earlier (which may be the same object) */
+        Py_ssize_t size = PyDict_GET_SIZE(top->container);
+        PyObject *there = PyDict_SetDefault(top->container, key, value);  /* borrowed */
+        int present = PyDict_GET_SIZE(top->container) == size;
+        failed = there == NULL ? -1 : present ? PyDict_SetItem(top->container, key, value) : 0;
         Py_DECREF(value);
         if (failed < 0) return -1;
         if (present) {
@@ -292,25 +292,94 @@ static int one_of(const char *text, size_t length, const char *const *words) {
     return 0;
 }
 
-/* A plain, untagged scalar as Kubernetes' YAML decoder reads it (the YAML 1.1 booleans and nulls
- * here; anything that may be a number goes to the Python resolver, the reference). */
-static PyObject *plain_scalar(State *s, const char *text, size_t length) {
+/* A plain, untagged scalar as Kubernetes' YAML decoder reads it, from its text and that text as a str
+ * (the YAML 1.1 booleans and nulls here; anything that may be a number goes to the Python resolver,
+ * the reference). A new reference. */
+static PyObject *plain_scalar(State *s, const char *text, size_t length, PyObject *str) {
     if (length == 0) Py_RETURN_NONE;
     char c = text[0];
     if (c == '~' || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.') {
         if (length == 1 && c == '~') Py_RETURN_NONE;
-        PyObject *str = decode(text, length);
-        if (str == NULL) return NULL;
-        PyObject *value = PyObject_CallOneArg(s->plain, str);
-        Py_DECREF(str);
-        return value;
+        return PyObject_CallOneArg(s->plain, str);
     }
     if (length <= 5) {
         if (one_of(text, length, TRUES)) Py_RETURN_TRUE;
         if (one_of(text, length, FALSES)) Py_RETURN_FALSE;
         if (one_of(text, length, NULLS)) Py_RETURN_NONE;
     }
-    return decode(text, length);
+    return Py_NewRef(str);
+}
+
+/* A scalar's value: its text as a str (keys and quoted, block or tagged `!` scalars), or, `resolved`,
+ * the plain scalar's reading of it. Strings of at most MAX_SHARED characters are interned: objects
+ * repeat them (`TCP`, `Always`, label values), and a large run keeps their data until its end
+ * (interned strings are freed like any other); keys are interned whatever their length. A new
+ * reference, or NULL with an exception. */
+static PyObject *scalar_value(State *s, const char *text, size_t length, int resolved, int key) {
+    PyObject *str = decode(text, length);
+    if (str == NULL) return NULL;
+    PyObject *value = str;
+    if (resolved) {
+        value = plain_scalar(s, text, length, str);
+        Py_DECREF(str);
+        if (value == NULL) return NULL;
+    }
+    if (PyUnicode_CheckExact(value) && (key || PyUnicode_GET_LENGTH(value) <= MAX_SHARED))
+        PyUnicode_InternInPlace(&value);
+    return value;
+}
+
+/* Scalars of at most MAX_SHARED ASCII characters, remembered across calls: keys and short values repeat
+ * from object to object (`name`, `image`, `TCP`, `100m`, `8080`), so each text is decoded, resolved and
+ * interned once. A direct-mapped table: a text replaces the one in its slot. The values are immutable
+ * (str, int, float, bool, None); the resolved ones are the resolver's of the last call (a call with
+ * another resolver empties the table). */
+#define CACHE_SLOTS 4096
+typedef struct {
+    uint64_t hash;
+    int resolved;
+    PyObject *text;   /* the scalar's text, an ASCII str (owned), or NULL: an empty slot */
+    PyObject *value;  /* owned */
+} Slot;
+static Slot cache[CACHE_SLOTS];
+static PyObject *cache_resolver;  /* owned */
+
+static void forget_cache(void) {
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        Py_CLEAR(cache[i].text);
+        Py_CLEAR(cache[i].value);
+    }
+}
+
+/* scalar_value through the cache. */
+static PyObject *cached_value(State *s, const char *text, size_t length, int resolved, int key) {
+    if (length > MAX_SHARED) return scalar_value(s, text, length, resolved, key);
+    uint64_t hash = 14695981039346656037ULL;  /* FNV-1a */
+    unsigned char seen = 0;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)text[i];
+        seen |= c;
+        hash = (hash ^ c) * 1099511628211ULL;
+    }
+    if (seen & 0x80) return scalar_value(s, text, length, resolved, key);  /* not ASCII */
+    hash ^= (uint64_t)resolved;
+    Slot *slot = &cache[(hash ^ (hash >> 29)) & (CACHE_SLOTS - 1)];
+    if (slot->text != NULL && slot->hash == hash && slot->resolved == resolved
+            && (size_t)PyUnicode_GET_LENGTH(slot->text) == length
+            && memcmp(PyUnicode_1BYTE_DATA(slot->text), text, length) == 0)
+        return Py_NewRef(slot->value);
+    PyObject *value = scalar_value(s, text, length, resolved, key);
+    if (value == NULL) return NULL;
+    PyObject *written = resolved ? PyUnicode_DecodeASCII(text, (Py_ssize_t)length, "strict") : Py_NewRef(value);
+    if (written == NULL) {
+        Py_DECREF(value);
+        return NULL;
+    }
+    Py_XSETREF(slot->text, written);
+    Py_XSETREF(slot->value, Py_NewRef(value));
+    slot->hash = hash;
+    slot->resolved = resolved;
+    return value;
 }
 
 static int is_nonspecific(const yaml_char_t *tag) {
@@ -319,6 +388,17 @@ static int is_nonspecific(const yaml_char_t *tag) {
 
 static int open_container(State *s, int is_map, yaml_event_t *event) {
     if (s->depth >= MAX_DEPTH) return fallback("nesting deeper than the limit");
+    if (s->depth == s->capacity) {  /* grown before any pointer into the stack is taken */
+        int capacity = s->capacity ? 2 * s->capacity : 16;
+        if (capacity > MAX_DEPTH) capacity = MAX_DEPTH;
+        Frame *grown = PyMem_Realloc(s->stack, (size_t)capacity * sizeof(Frame));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        s->stack = grown;
+        s->capacity = capacity;
+    }
     Frame *top = s->depth ? &s->stack[s->depth - 1] : NULL;
     if (top && top->is_map && top->key == NULL) return fallback("a key that is not a scalar");
     Frame *f = &s->stack[s->depth];
@@ -433,25 +513,17 @@ static int scalar(State *s, yaml_event_t *event, int line, int col) {
     if (top && top->is_map && top->key == NULL) {  /* a key: its text, as the Python path reads keys */
         if (event->data.scalar.plain_implicit && length == 2 && text[0] == '<' && text[1] == '<')
             return fallback("a merge key");
-        PyObject *key = decode(text, length);
+        PyObject *key = cached_value(s, text, length, 0, 1);
         if (key == NULL) return -1;
-        PyUnicode_InternInPlace(&key);
         top->key = key;
         top->key_line = line;
         top->key_col = col;
         if (s->spans && (top->key_node = scalar_node(event, key)) == NULL) return -1;
         return 0;
     }
-    PyObject *value;
     int resolved = event->data.scalar.plain_implicit && event->data.scalar.tag == NULL;
-    if (resolved)
-        value = plain_scalar(s, text, length);
-    else
-        value = decode(text, length);
+    PyObject *value = cached_value(s, text, length, resolved, 0);
     if (value == NULL) return -1;
-    /* Short strings are shared (`TCP`, `Always`, label values): objects repeat them, and a large run
-       keeps their data until its end. Interned strings are freed like any other. */
-    if (PyUnicode_CheckExact(value) && PyUnicode_GET_LENGTH(value) <= MAX_SHARED) PyUnicode_InternInPlace(&value);
     PyObject *node = NULL;
     if (s->spans) {
         PyObject *written = resolved ? decode(text, length) : Py_NewRef(value);
@@ -529,13 +601,16 @@ static PyObject *compose(PyObject *module, PyObject *args) {
         PyErr_SetString(Fallback, "text that is not valid UTF-8");
         return NULL;
     }
+    if (plain != cache_resolver) {  /* the cached readings are another resolver's */
+        forget_cache();
+        Py_XSETREF(cache_resolver, Py_NewRef(plain));
+    }
     State s;
     memset(&s, 0, sizeof(State));
     s.plain = plain;
     s.spans = spans;
-    s.stack = PyMem_Calloc(MAX_DEPTH + 1, sizeof(Frame));
     s.docs = PyList_New(0);
-    if (s.stack == NULL || s.docs == NULL) {
+    if (s.docs == NULL) {
         PyErr_NoMemory();
         goto fail;
     }

@@ -155,6 +155,10 @@ TORTURE = [
     "ws: '  spaced  '\nmultiline: first\n  second\n",
     "%YAML 1.1\n---\na: 1\n",
     "a: b\n\x00c: d\n",
+    # repeated keys whose values are one object (a singleton, a shared short string, a remembered number)
+    "same: x\nsame: x\nn: null\nn: null\ni: 1\ni: 1\nt: true\nt: true\nm: {k: v, k: v}\n",
+    # one text as a plain value, a quoted value and keys (the accelerator remembers short scalars)
+    "plain: 1\nquoted: '1'\n'1': quoted key\n1: plain key\nyes: [yes, 'yes', \"yes\", !!str yes]\nx: [0x1F, '0x1F']\n",
 ]
 
 
@@ -162,6 +166,17 @@ TORTURE = [
 @pytest.mark.parametrize("text", TORTURE, ids=range(len(TORTURE)))
 def test_torture_texts_agree(text: str) -> None:
     compare(text)
+
+
+@needs_accelerator
+def test_remembered_scalars_are_the_resolver_s_own() -> None:
+    """The accelerator remembers short scalars across calls; a call with another resolver (the Python
+    resolver of plain scalars it is given) reads them anew."""
+    compose = parser._ACCELERATOR.compose  # type: ignore[union-attr]
+    text = "a: 1\nb: yes\nc: 1.5\n"
+    assert compose(text, parser._plain)[0][0] == {"a": 1, "b": True, "c": 1.5}
+    assert compose(text, lambda s: f"read {s}")[0][0] == {"a": "read 1", "b": True, "c": "read 1.5"}
+    assert compose(text, parser._plain)[0][0] == {"a": 1, "b": True, "c": 1.5}
 
 
 _SCALARS = st.one_of(

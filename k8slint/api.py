@@ -40,18 +40,19 @@ def options(settings: Settings, found_crd: Discovery, found_context: Discovery) 
 
 def lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], None] | None = None,
          inputs: Inputs | None = None, total: Callable[[int], None] | None = None,
-         overrides: Mapping[str, str] | None = None) -> RunResult:
+         overrides: Mapping[str, str] | None = None, left: list[Any] | None = None) -> RunResult:
     """Lint `paths` (files, directories, "-" for standard input) as `settings` say.
 
     `overrides` gives the text to lint instead of a plain file's content, by the file's name (what
-    `k8slint fix` does between its rounds, before anything is written)."""
+    `k8slint fix` does between its rounds, before anything is written). With `left`, what each run
+    made is appended there instead of being freed (see Engine.left)."""
     with gc_paused():  # from discovery to the fixes' edits (see engine.gc_paused)
-        return _lint(paths, settings, progress, inputs, total, overrides)
+        return _lint(paths, settings, progress, inputs, total, overrides, left)
 
 
 def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], None] | None,
           inputs: Inputs | None, total: Callable[[int], None] | None,
-          overrides: Mapping[str, str] | None) -> RunResult:
+          overrides: Mapping[str, str] | None, left: list[Any] | None = None) -> RunResult:
     from .units import plan
 
     found = discover(paths or (".",), settings.follow_symlinks)
@@ -72,6 +73,7 @@ def _lint(paths: Sequence[str], settings: Settings, progress: Callable[[int], No
     if total is not None:
         total(sum(len(u.sources) for u in units if u.plain))
     engine = Engine(options(settings, found_crd, found_context))
+    engine.left = left
     merged = RunResult(notices=[*found.notices, *found_crd.notices, *found_context.notices, *notices])
     merged.files.extend(FileReport(name, status="skipped", reason=reason) for name, reason in skipped)
     seen: dict[tuple[str, str, int, int, str], Finding] = {}

@@ -226,7 +226,7 @@ def _lint(ctx: click.Context, paths: tuple[str, ...], config_path: str | None, f
         # `fix` keeps it between its rounds, whose objects are dropped)
     with _progress(fmt, outputs) as (advance, total):
         if fixing is None:
-            result = api.lint(paths, settings, advance, inputs, total)
+            result = api.lint(paths, settings, advance, inputs, total, left=_LEFT if _CONSOLE[0] else None)
         else:
             run = api.fix(paths, settings, fixing.unsafe, advance, inputs, total)
             if fixing.diff or fixing.check:
@@ -570,6 +570,8 @@ def main() -> None:
 
 #: True in the console script (main): the process ends after this command
 _CONSOLE = [False]
+#: What the console script's run made (see Engine.left): kept until the process ends, never freed
+_LEFT: list[Any] = []
 
 
 def _main() -> None:

@@ -128,3 +128,21 @@ def test_non_kubernetes_api_versions_are_skipped_and_typos_reported(tmp_path: Pa
             "no schema for Widget (example.com/v1): objects of this kind are not validated; "
             "add its CustomResourceDefinition to the run or pass it with --crd"),
     }
+
+
+def test_a_run_leaves_its_objects_where_it_is_told() -> None:
+    """The console script keeps what a run made until its process ends (Engine.left): the objects of
+    every unit are handed over, and the report is the same as a run that frees them."""
+    from k8slint import api
+    from k8slint.model import K8sObject
+    from k8slint.settings import Settings
+
+    paths = [str(FIXTURES / "examples")]
+    left: list[object] = []
+    kept = api.lint(paths, Settings(jobs=1), left=left)
+    freed = api.lint(paths, Settings(jobs=1))
+    objects = [obj for made in left for obj in made[2]]  # type: ignore[index]
+    assert objects and all(isinstance(obj, K8sObject) for obj in objects)
+    assert {obj.name for obj in objects} >= {"frontend", "api"}
+    assert len(objects) == kept.objects
+    assert [f.to_json() for f in kept.findings] == [f.to_json() for f in freed.findings]

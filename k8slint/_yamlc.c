@@ -332,14 +332,15 @@ static PyObject *scalar_value(State *s, const char *text, size_t length, int res
 /* Scalars of at most MAX_SHARED ASCII characters, remembered across calls: keys and short values repeat
  * from object to object (`name`, `image`, `TCP`, `100m`, `8080`), so each text is decoded, resolved and
  * interned once. A direct-mapped table: a text replaces the one in its slot. The values are immutable
- * (str, int, float, bool, None); the resolved ones are the resolver's of the last call (a call with
- * another resolver empties the table). */
+ * (str, int, float, bool, None); a resolved one is used only by calls with the resolver that read it
+ * (a call with another resolver empties the table, and the resolver it holds is never freed before). */
 #define CACHE_SLOTS 4096
 typedef struct {
     uint64_t hash;
     int resolved;
-    PyObject *text;   /* the scalar's text, an ASCII str (owned), or NULL: an empty slot */
-    PyObject *value;  /* owned */
+    PyObject *resolver;  /* the resolver that read a resolved value (compared, never dereferenced) */
+    PyObject *text;      /* the scalar's text, an ASCII str (owned), or NULL: an empty slot */
+    PyObject *value;     /* owned */
 } Slot;
 static Slot cache[CACHE_SLOTS];
 static PyObject *cache_resolver;  /* owned */
@@ -364,7 +365,8 @@ static PyObject *cached_value(State *s, const char *text, size_t length, int res
     if (seen & 0x80) return scalar_value(s, text, length, resolved, key);  /* not ASCII */
     hash ^= (uint64_t)resolved;
     Slot *slot = &cache[(hash ^ (hash >> 29)) & (CACHE_SLOTS - 1)];
-    if (slot->text != NULL && slot->hash == hash && slot->resolved == resolved
+    PyObject *resolver = resolved ? s->plain : NULL;
+    if (slot->text != NULL && slot->hash == hash && slot->resolved == resolved && slot->resolver == resolver
             && (size_t)PyUnicode_GET_LENGTH(slot->text) == length
             && memcmp(PyUnicode_1BYTE_DATA(slot->text), text, length) == 0)
         return Py_NewRef(slot->value);
@@ -379,6 +381,7 @@ static PyObject *cached_value(State *s, const char *text, size_t length, int res
     Py_XSETREF(slot->value, Py_NewRef(value));
     slot->hash = hash;
     slot->resolved = resolved;
+    slot->resolver = resolver;  /* (another thread may have switched resolvers while `plain` ran) */
     return value;
 }
 

@@ -117,6 +117,10 @@ class ObjectIndex:
         `near`, only the definitions nearest to it, see `prefer`)."""
         return prefer(self._by_key.get((kind, namespace, name), []), near)
 
+    def count(self, kind: str, namespace: str | None, name: str) -> int:
+        """How many objects of that kind and name the namespace holds (without copying them)."""
+        return len(self._by_key.get((kind, namespace, name), ()))
+
     def namespaces_of(self, kind: str, name: str) -> list[str | None]:
         """The namespaces holding an object of that kind and name (indexed once, on first use)."""
         if self._namespaces_of is None:

@@ -221,6 +221,8 @@ def ingress_backend_missing(obj: K8sObject, ctx: Context) -> Iterator[Violation]
     tags=("reliability", "cross-object", "identity-only"),
 )
 def duplicate_object(obj: K8sObject, ctx: Context) -> Iterator[Violation]:
+    if ctx.index.count(obj.kind, obj.namespace, obj.name) < 2:
+        return  # most objects: defined once
     group = obj.api_version.rpartition("/")[0]
     same = [o for o in ctx.index.get(obj.kind, obj.namespace, obj.name)
             if o.api_version.rpartition("/")[0] == group]

@@ -460,10 +460,11 @@ class Validator:
             self._py = py_validator(self._schema, self._formats)
         return self._py.iter_errors(instance)
 
-    def explained(self, instance: Any) -> list[SchemaError]:
+    def explained(self, instance: Any, invalid: bool = False) -> list[SchemaError]:
         """Every error of an instance, in words: from jsonschema-rs's structured errors when they say
-        enough, else from jsonschema (the reference; tests/test_validation.py keeps both identical)."""
-        if self.is_valid_fast(instance):
+        enough, else from jsonschema (the reference; tests/test_validation.py keeps both identical).
+        `invalid`: the caller knows jsonschema-rs rejects it (not asked again)."""
+        if not invalid and self.is_valid_fast(instance):
             return []
         if self._rs:
             found = translate_rs(self._rs, instance, self._schema, bounds=not self._formats)
@@ -1258,7 +1259,7 @@ class SchemaStore:
                 self._errors[key] = out
                 return out  # most objects: one pass of jsonschema-rs, nothing to explain
             data = without_nulls(data)
-            for item in status.validator.explained(data):
+            for item in status.validator.explained(data, invalid=data is obj.data):
                 if item.missing is not None and data is not obj.data:
                     item = _null_required(item, obj.data)
                 if (item.path, item.message) not in seen:

@@ -22,13 +22,18 @@ can point at the offending field, or at the container when the value is a defaul
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .findings import Path
 from .model import Container, K8sObject, as_dict, as_list, get_in
 from .quantity import parse_quantity
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    from .records import dataclass
 
 Resources = dict[str, Fraction]
 

@@ -21,12 +21,16 @@ import bisect
 import copy
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .findings import Finding, FixIntent, Op, Path
 from .model import get_in
 from .parser import MAPPING, SCALAR, SEQUENCE, Document, _plain, node_tree, parse
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    from .records import dataclass
 
 #: A node of `parser.node_tree`: (kind, start, end, style or flow, text or children).
 Node = tuple[Any, ...]

@@ -18,14 +18,18 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .data import load_data
 from .findings import FixIntent, Op, Path, render_path
 from .model import K8sObject, as_dict, as_list
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    from .records import dataclass
 
 
 class UnsupportedVersion(ValueError):

@@ -6,12 +6,16 @@ A template reads its parameters from `ctx.params`: the pack's values, overridden
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..findings import Path, Violation
 from ..model import BUILD_TIME_PREFIXES, K8sObject, as_dict, get_in
 from ..registry import Check, Context
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    from ..records import dataclass
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,16 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..engine import RunResult
 from ..findings import Finding, Severity
 from ..text import inert
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:
+    from ..records import dataclass
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

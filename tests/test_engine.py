@@ -146,3 +146,22 @@ def test_a_run_leaves_its_objects_where_it_is_told() -> None:
     assert {obj.name for obj in objects} >= {"frontend", "api"}
     assert len(objects) == kept.objects
     assert [f.to_json() for f in kept.findings] == [f.to_json() for f in freed.findings]
+
+
+def test_value_types_keep_the_equality_and_hash_of_frozen_dataclasses() -> None:
+    """k8slint.records: a class declared frozen hashes and compares by its fields at run time (findings
+    and object references are dict keys and set members), and one declared without equality by identity."""
+    from k8slint.findings import Location, ObjectRef
+    from k8slint.records import dataclass
+
+    assert Location("a.yaml", 1, 2) == Location("a.yaml", 1, 2)
+    assert len({Location("a.yaml", 1, 2), Location("a.yaml", 1, 2), Location("a.yaml", 1, 3)}) == 2
+    ref = ObjectRef("v1", "Service", "web", "shop")
+    assert {ref: 1}[ObjectRef("v1", "Service", "web", "shop")] == 1
+
+    @dataclass(frozen=True, eq=False)
+    class Token:
+        text: str
+
+    a, b = Token("x"), Token("x")
+    assert a != b and hash(a) != hash(b) and len({a, b}) == 2

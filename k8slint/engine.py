@@ -108,6 +108,22 @@ class RunResult:
     def suppressed(self) -> int:
         return sum(1 for f in self.findings if f.suppression is not None)
 
+    def tally(self) -> dict[str, int]:
+        """Unsuppressed findings per severity ("error", "warning", "info"), and "suppressed": the counts of
+        a report's summary in one pass over the findings (each `count` is a pass of its own)."""
+        errors = warnings = infos = suppressed = 0
+        error, warning = Severity.ERROR, Severity.WARNING
+        for f in self.findings:
+            if f.suppression is not None:
+                suppressed += 1
+            elif f.severity is error:
+                errors += 1
+            elif f.severity is warning:
+                warnings += 1
+            else:
+                infos += 1
+        return {"error": errors, "warning": warnings, "info": infos, "suppressed": suppressed}
+
 
 def default_rule_ids() -> set[str]:
     return {r.id for r in REGISTRY if r.enabled}

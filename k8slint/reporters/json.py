@@ -21,13 +21,14 @@ def _summary(result: RunResult) -> dict[str, Any]:
     from .text import fixable
 
     safe, unsafe = fixable(result)
+    tally = result.tally()
     return {
         "files": len(result.files),
         "objects": result.objects,
-        "errors": result.count(Severity.ERROR),
-        "warnings": result.count(Severity.WARNING),
-        "infos": result.count(Severity.INFO),
-        "suppressed": result.suppressed,
+        "errors": tally["error"],
+        "warnings": tally["warning"],
+        "infos": tally["info"],
+        "suppressed": tally["suppressed"],
         "fixable": safe,
         "fixableUnsafe": unsafe,
     }

@@ -45,14 +45,12 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary(result: RunResult) -> str:
-    counts = ", ".join((
-        _plural(result.count(Severity.ERROR), "error"),
-        _plural(result.count(Severity.WARNING), "warning"),
-        _plural(result.count(Severity.INFO), "info"),
-    ))
+    tally = result.tally()
+    counts = ", ".join((_plural(tally["error"], "error"), _plural(tally["warning"], "warning"),
+                        _plural(tally["info"], "info")))
     line = f"{_plural(len(result.files), 'file')}, {_plural(result.objects, 'object')}: {counts}"
-    if result.suppressed:
-        line += f" ({result.suppressed} suppressed)"
+    if tally["suppressed"]:
+        line += f" ({tally['suppressed']} suppressed)"
     safe, unsafe = fixable(result)
     if safe:
         line += f"; {safe} fixable with `k8slint fix`" + (f" ({unsafe} more with --unsafe)" if unsafe else "")

@@ -24,16 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .findings import Path
 from .model import Container, K8sObject, as_dict, as_list, get_in
 from .quantity import parse_quantity
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
+from .records import dataclass
 
 Resources = dict[str, Fraction]
 

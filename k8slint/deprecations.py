@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
+from .records import dataclass
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,9 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import field
-from typing import TYPE_CHECKING
 
+from .records import dataclass
 from .safeio import read_file, read_stdin
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"

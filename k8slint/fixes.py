@@ -21,16 +21,12 @@ import bisect
 import copy
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .findings import Finding, FixIntent, Op, Path
 from .model import get_in
 from .parser import MAPPING, SCALAR, SEQUENCE, Document, _plain, node_tree, parse
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
+from .records import dataclass
 
 #: A node of `parser.node_tree`: (kind, start, end, style or flow, text or children).
 Node = tuple[Any, ...]

@@ -10,11 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .findings import ObjectRef, Path
 from .parser import Document
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
+from .records import dataclass
 
 # Kinds the API server stores without a namespace (core and common add-on APIs). Custom resources
 # not listed here are treated as namespaced, which is what almost all of them are.

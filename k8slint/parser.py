@@ -25,11 +25,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from .findings import Path
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
+from .records import dataclass
 
 if TYPE_CHECKING:  # bound at run time by _load_ruamel(), on the first use of the Python path
     from ruamel.yaml.error import MarkedYAMLError, YAMLError

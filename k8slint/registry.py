@@ -10,18 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .findings import Severity, Violation
 from .index import ObjectIndex
 from .model import K8sObject
 from .podsecurity import Defaults
+from .records import dataclass
 from .validation import SchemaStore
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
 
 _KEBAB = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
 

@@ -15,16 +15,12 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .findings import Path
 from .model import K8sObject, as_dict, get_in
 from .parser import Document
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
+from .records import dataclass
 
 IGNORE = "k8slint.io/ignore"
 IGNORE_REASON = "k8slint.io/ignore-reason"

@@ -20,16 +20,12 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .data import load_data
 from .findings import FixIntent, Op, Path, render_path
 from .model import K8sObject, as_dict, as_list
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from .records import dataclass
+from .records import dataclass
 
 
 class UnsupportedVersion(ValueError):

@@ -23,15 +23,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..index import ObjectIndex, prefer
 from ..model import K8sObject, as_dict, as_list
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from ..records import dataclass
+from ..records import dataclass
 
 #: The "Not flagged" entry of every rule that reports references matching nothing.
 OPEN_WORLD = (

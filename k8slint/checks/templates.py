@@ -6,16 +6,12 @@ A template reads its parameters from `ctx.params`: the pack's values, overridden
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..findings import Path, Violation
 from ..model import BUILD_TIME_PREFIXES, K8sObject, as_dict, get_in
+from ..records import dataclass
 from ..registry import Check, Context
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from ..records import dataclass
 
 
 @dataclass(frozen=True)

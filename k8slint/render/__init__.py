@@ -10,15 +10,11 @@ finding belongs (`k8slint.engine`).
 from __future__ import annotations
 
 from dataclasses import field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ..discovery import Notice, Source
 from ..findings import Finding, Location, Path, RelatedLocation
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from ..records import dataclass
+from ..records import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,16 +11,12 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from ..engine import RunResult
 from ..findings import Finding, Severity
+from ..records import dataclass
 from ..text import inert
-
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:
-    from ..records import dataclass
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

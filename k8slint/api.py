@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from .discovery import Discovery, Notice, Source, discover
 from .engine import Engine, FileReport, LintOptions, RunResult, gc_paused
 from .findings import Finding, ObjectRef
+from .records import dataclass
 from .registry import RunSettings
 from .settings import Settings
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from .data import load_schema
 from .parser import Document
 from .policies import PolicyError, load_rule_dirs, read_document, schema_errors
+from .records import dataclass
 
 NAMES = (".k8slint.yaml", ".k8slint.yml")
 

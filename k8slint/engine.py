@@ -24,7 +24,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from . import baseline, catalog, samples
@@ -44,6 +44,7 @@ from .findings import (
 from .index import BUILTIN_GROUPS, ObjectIndex, is_custom_resource, owned_by_controllers
 from .model import K8sObject, folder_of
 from .parser import Document, Problem, decode_documents, editable_encoding, parse
+from .records import dataclass
 from .registry import REGISTRY, Check, Context, Rule, RunSettings
 from .safeio import ReadError, read_file
 from .suppress import ALL, FileComments, Mention, Suppression, annotation_suppressions, may_hold_ignore, parse_comments

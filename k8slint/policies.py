@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
@@ -18,6 +17,7 @@ from .data import load_schema
 from .findings import Path, Severity, Violation, render_path
 from .model import WORKLOAD_KINDS, K8sObject
 from .parser import Document, decode, parse
+from .records import dataclass
 from .registry import REGISTRY, Check, Context, Registry, Rule
 from .safeio import MAX_CONFIG_SIZE, ReadError, read_file
 from .validation import Validator, py_validator, regex_problem, translate

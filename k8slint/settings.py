@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from .findings import Severity
 from .podsecurity import Defaults
+from .records import dataclass
 
 DEFAULT_MAX_FILE_SIZE = 32 * 1024 * 1024
 FAIL_ON = ("error", "warning", "info", "never")

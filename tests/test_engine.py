@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,3 +166,60 @@ def test_value_types_keep_the_equality_and_hash_of_frozen_dataclasses() -> None:
 
     a, b = Token("x"), Token("x")
     assert a != b and hash(a) != hash(b) and len({a, b}) == 2
+
+
+def test_value_types_compare_hash_and_show_as_the_standard_dataclasses_do() -> None:
+    """k8slint.records makes __repr__, __eq__ and __hash__ without compiling them: each shape of class
+    k8slint declares behaves as under the standard decorator (the same hash values, so sets and dicts
+    of records iterate in the same order and reports cannot change)."""
+    import dataclasses
+
+    from k8slint.records import dataclass
+
+    nan = float("nan")  # hashed by identity: one object for both
+
+    def declare(decorator: Any, **options: Any) -> list[Any]:
+        @decorator(**options)
+        class Empty:
+            pass
+
+        @decorator(**options)
+        class One:
+            name: str
+
+        @decorator(**options)
+        class Many:
+            path: str
+            line: int
+            hidden: float = dataclasses.field(default=0.5, repr=False)
+            ignored: list[int] = dataclasses.field(default_factory=list, compare=False)
+            keyed: int = dataclasses.field(default=7, compare=False, hash=True)
+
+        @decorator(**options)
+        class Child(Many):
+            extra: tuple[int, ...] = ()
+
+        return [Empty(), Empty(), One("a"), One("a"), One("b"), Many("a.yaml", 1), Many("a.yaml", 1, 0.25, [3]),
+                Many("a.yaml", 2), Child("a.yaml", 1), Child("a.yaml", 1, extra=(1,)), One(nan)]
+
+    for options in ({}, {"frozen": True}, {"slots": True}, {"frozen": True, "slots": True}, {"eq": False},
+                    {"unsafe_hash": True}):
+        ours, theirs = declare(dataclass, **options), declare(dataclasses.dataclass, **options)
+        for a, x in zip(ours, theirs, strict=True):
+            assert repr(a) == repr(x), options
+            for b, y in zip(ours, theirs, strict=True):
+                assert (a == b) == (x == y) and (a != b) == (x != y), (options, a, b)
+            if not options.get("eq", True):  # by identity, under both
+                assert hash(a) == object.__hash__(a) and hash(x) == object.__hash__(x)
+                continue
+            try:
+                expected = hash(x)
+            except TypeError:
+                with pytest.raises(TypeError, match="unhashable"):
+                    hash(a)
+            else:
+                assert hash(a) == expected, (options, a)
+        assert ours[0] != 1 and (ours[2] == "a") is False
+        assert dataclasses.fields(ours[8]) and dataclasses.replace(ours[5], line=3).line == 3
+    odd = declare(dataclass, frozen=True)[-1]
+    assert odd == odd and hash(odd) == hash((nan,))

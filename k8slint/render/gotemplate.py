@@ -7,7 +7,9 @@ rendered field in the template (`helmmap`). Nothing here evaluates a template.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from ..records import dataclass
 
 _ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
 _DEFINE = re.compile(r"^\s*(?:define|block)\s+\"([^\"]+)\"")

@@ -23,13 +23,14 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Any
 
 from ..discovery import Chart, Notice, Source, display_path
 from ..findings import Finding, Location
 from ..parser import decode, parse
+from ..records import dataclass
 from ..registry import REGISTRY
 from ..settings import Settings, ValueSet
 from . import Unit

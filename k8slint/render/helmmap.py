@@ -15,11 +15,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..findings import Location, Path, RelatedLocation
 from ..parser import Document, parse
+from ..records import dataclass
 from ..settings import ValueSet
 from . import Mapped
 from .gotemplate import Line, Template, analyse, values_path

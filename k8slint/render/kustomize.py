@@ -25,12 +25,13 @@ import subprocess
 import sysconfig
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ..discovery import Notice, Source, display_path
 from ..findings import Finding, Location, Path
 from ..parser import Document, decode, parse
+from ..records import dataclass
 from ..registry import REGISTRY
 from ..settings import Settings
 from . import Unit

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO
 
 from ..engine import RunResult
 from ..findings import Finding
+from ..records import dataclass
 from ..text import inert
 
 FILE_CASE = "(file)"

@@ -79,19 +79,20 @@ def _bytes(text: str) -> int:
 _MEMO_LIMIT = 65536
 
 
-def _memo(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+def _memo(check: Callable[[str], list[str]]) -> Callable[[str], tuple[str, ...]]:
     """A string check answered once per distinct string (label keys, names and values repeat across
-    thousands of objects); each caller gets its own list. Bounded: cleared when it grows too large."""
+    thousands of objects), as a tuple every caller shares. Bounded: cleared when it grows too large."""
     answers: dict[str, tuple[str, ...]] = {}
 
     @functools.wraps(check)
-    def memoized(value: str) -> list[str]:
-        found = answers.get(value)
-        if found is None:
+    def memoized(value: str) -> tuple[str, ...]:
+        try:
+            return answers[value]
+        except KeyError:
             if len(answers) >= _MEMO_LIMIT:
                 answers.clear()
             found = answers[value] = tuple(check(value))
-        return list(found)
+            return found
 
     return memoized
 
@@ -1064,11 +1065,27 @@ _REFERENCE = re.compile(
     r"(?::([\w][\w.-]{0,127}))?"
     r"(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?", re.ASCII)
 _DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_HEX64 = re.compile(r"[a-f0-9]{64}")
+_HEX = re.compile(r"[a-f0-9]+")
 
 
 def image_reference_problem(image: str) -> str | None:
-    """Why ParseNormalizedNamed refuses `image` (None when a runtime can pull it by that name)."""
-    if re.fullmatch(r"[a-f0-9]{64}", image):
+    """Why ParseNormalizedNamed refuses `image` (None when a runtime can pull it by that name): once per
+    distinct image (images repeat across a repository's workloads)."""
+    try:
+        return _IMAGE_PROBLEMS[image]
+    except KeyError:
+        if len(_IMAGE_PROBLEMS) >= _MEMO_LIMIT:
+            _IMAGE_PROBLEMS.clear()
+        found = _IMAGE_PROBLEMS[image] = _image_reference_problem(image)
+        return found
+
+
+_IMAGE_PROBLEMS: dict[str, str | None] = {}
+
+
+def _image_reference_problem(image: str) -> str | None:
+    if _HEX64.fullmatch(image):
         return "cannot specify 64-byte hexadecimal strings"
     first, slash, rest = image.partition("/")
     if slash and (first == "localhost" or "." in first or ":" in first or first.lower() != first):
@@ -1092,7 +1109,7 @@ def image_reference_problem(image: str) -> str | None:
             return "unsupported digest algorithm"
         if len(encoded) != expected:
             return "invalid checksum digest length"
-        if not re.fullmatch(r"[a-f0-9]+", encoded):
+        if not _HEX.fullmatch(encoded):
             return "invalid checksum digest format"
     return None
 

@@ -268,7 +268,7 @@ def metadata(kind: str, builtin: bool, data: dict[str, Any], namespaced: bool, v
             out.append(invalid(("metadata", "name"), name, detail))
         if kind == "CronJob" and builtin and _bytes(name) > 52:  # ValidateCronJobCreate: room for the job suffix
             out.append(invalid(("metadata", "name"), name, "must be no more than 52 characters"))
-    elif not (isinstance(generate, str) and generate):
+    elif name in (None, "") and generate in (None, ""):  # (one of another type: schema-violation says so)
         out.append(required(("metadata", "name"), "name or generateName is required"))
     namespace = meta.get("namespace")
     if namespaced and isinstance(namespace, str) and namespace:

@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from .findings import Path, render_path
 from .model import BUILD_TIME_PREFIXES, as_dict, as_list
@@ -77,24 +77,30 @@ def _bytes(text: str) -> int:
 
 
 _MEMO_LIMIT = 65536
+T = TypeVar("T")
 
 
-def _memo(check: Callable[[str], list[str]]) -> Callable[[str], tuple[str, ...]]:
-    """A string check answered once per distinct string (label keys, names and values repeat across
-    thousands of objects), as a tuple every caller shares. Bounded: cleared when it grows too large."""
-    answers: dict[str, tuple[str, ...]] = {}
+def _remembered(answer: Callable[[str], T]) -> Callable[[str], T]:
+    """`answer` computed once per distinct string (label keys, names, values and images repeat across
+    thousands of objects), every caller sharing it. Bounded: cleared when it grows too large."""
+    answers: dict[str, T] = {}
 
-    @functools.wraps(check)
-    def memoized(value: str) -> tuple[str, ...]:
+    @functools.wraps(answer)
+    def remembered(value: str) -> T:
         try:
             return answers[value]
         except KeyError:
             if len(answers) >= _MEMO_LIMIT:
                 answers.clear()
-            found = answers[value] = tuple(check(value))
+            found = answers[value] = answer(value)
             return found
 
-    return memoized
+    return remembered
+
+
+def _memo(check: Callable[[str], list[str]]) -> Callable[[str], tuple[str, ...]]:
+    """A string check, remembered (see _remembered) as a tuple: its callers only read it."""
+    return functools.wraps(check)(_remembered(lambda value: tuple(check(value))))
 
 
 def _length_and_form(value: str, limit: int, form: re.Pattern[str], problem: str) -> list[str]:
@@ -1069,22 +1075,10 @@ _HEX64 = re.compile(r"[a-f0-9]{64}")
 _HEX = re.compile(r"[a-f0-9]+")
 
 
+@_remembered
 def image_reference_problem(image: str) -> str | None:
-    """Why ParseNormalizedNamed refuses `image` (None when a runtime can pull it by that name): once per
+    """Why ParseNormalizedNamed refuses `image` (None when a runtime can pull it by that name); once per
     distinct image (images repeat across a repository's workloads)."""
-    try:
-        return _IMAGE_PROBLEMS[image]
-    except KeyError:
-        if len(_IMAGE_PROBLEMS) >= _MEMO_LIMIT:
-            _IMAGE_PROBLEMS.clear()
-        found = _IMAGE_PROBLEMS[image] = _image_reference_problem(image)
-        return found
-
-
-_IMAGE_PROBLEMS: dict[str, str | None] = {}
-
-
-def _image_reference_problem(image: str) -> str | None:
     if _HEX64.fullmatch(image):
         return "cannot specify 64-byte hexadecimal strings"
     first, slash, rest = image.partition("/")

@@ -49,12 +49,10 @@ def _declare(cls: type, options: dict[str, Any]) -> type:
         made.__repr__ = _repr_of(tuple(f.name for f in fields if f.repr))  # type: ignore[method-assign]
     if want_eq:
         made.__eq__ = _eq_of(_key([f.name for f in fields if f.compare]))  # type: ignore[method-assign]
-        if unsafe_hash:
-            made.__hash__ = _hash_of(_key([f.name for f in fields if (f.compare if f.hash is None else f.hash)]))  # type: ignore[method-assign]
-        else:
-            made.__hash__ = None  # type: ignore[assignment]  # equal by value, mutable: unhashable
-    elif unsafe_hash:
+    if unsafe_hash:
         made.__hash__ = _hash_of(_key([f.name for f in fields if (f.compare if f.hash is None else f.hash)]))  # type: ignore[method-assign]
+    elif want_eq:
+        made.__hash__ = None  # type: ignore[assignment]  # equal by value, mutable: unhashable
     return made
 
 
